@@ -1,0 +1,76 @@
+// Compiles src/cli.ts into one self-contained binary per platform: dist/<os>-<arch>/cc-pool, with a
+// `ccp` symlink beside it. Usage: bun scripts/build.ts [--host | target…]
+import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+
+export const TARGETS = ["darwin-arm64", "darwin-x64", "linux-x64", "linux-arm64"] as const;
+export type Target = (typeof TARGETS)[number];
+
+const root = resolve(import.meta.dir, "..");
+
+function gitCommit(): string {
+  const out = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: root, stderr: "ignore" });
+  return out.exitCode === 0 ? out.stdout.toString().trim() : "unknown";
+}
+
+export function hostTarget(): Target {
+  const os = process.platform === "darwin" ? "darwin" : "linux";
+  const arch = process.arch === "arm64" ? "arm64" : "x64";
+  return `${os}-${arch}` as Target;
+}
+
+export async function buildTarget(target: Target, outRoot = join(root, "dist")): Promise<string> {
+  const dir = join(outRoot, target);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, "cc-pool");
+  const cmd = [
+    process.execPath,
+    "build",
+    "--compile",
+    // A compiled Bun binary would otherwise read .env and bunfig.toml (with its preload scripts)
+    // from whatever directory it runs in: running ccp inside a repository must not run its code.
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
+    "--no-compile-autoload-tsconfig",
+    "--no-compile-autoload-package-json",
+    "--minify",
+    "--bytecode",
+    "--format=esm",
+    `--target=bun-${target}`,
+    `--define=CCP_BUILD_VERSION=${JSON.stringify(pkg.version)}`,
+    `--define=CCP_BUILD_COMMIT=${JSON.stringify(gitCommit())}`,
+    join(root, "src/cli.ts"),
+    `--outfile=${outfile}`,
+  ];
+  const proc = Bun.spawn(cmd, { cwd: root, stdout: "pipe", stderr: "pipe" });
+  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  if (code !== 0 || !existsSync(outfile)) throw new Error(`build for ${target} failed:\n${stderr}`);
+  symlinkSync("cc-pool", join(dir, "ccp"));
+  return outfile;
+}
+
+if (import.meta.main) {
+  const argv = process.argv.slice(2);
+  const targets: Target[] = argv.includes("--host")
+    ? [hostTarget()]
+    : argv.length > 0
+      ? argv.map((t) => {
+          if (!(TARGETS as readonly string[]).includes(t))
+            throw new Error(`unknown target ${t}; one of ${TARGETS.join(", ")}`);
+          return t as Target;
+        })
+      : [...TARGETS];
+  for (const target of targets) {
+    const started = performance.now();
+    const out = await buildTarget(target);
+    console.error(`built ${out} in ${Math.round(performance.now() - started)} ms`);
+  }
+  // dist/host always points at this machine's build, so docs can name one path.
+  if (targets.includes(hostTarget())) {
+    const link = join(root, "dist", "host");
+    rmSync(link, { force: true });
+    symlinkSync(hostTarget(), link);
+  }
+}

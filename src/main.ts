@@ -1,0 +1,106 @@
+import { parseCommandArgs } from "./command.ts";
+import { closest } from "./command.ts";
+import { COMMANDS, loadCommand } from "./commands/registry.ts";
+import { env } from "./env.ts";
+import { CcpError, EXIT_FAILURE, isCcpError } from "./errors.ts";
+import { setColorEnabled } from "./ui/color.ts";
+import { log } from "./ui/log.ts";
+import { versionLine } from "./version.ts";
+
+const HELP_FLAGS = new Set(["-h", "--help"]);
+const VERSION_FLAGS = new Set(["-v", "--version"]);
+
+async function runClaudeArgs(args: string[]): Promise<number> {
+  const { runLaunch } = await import("./commands/run.ts");
+  return runLaunch(args);
+}
+
+/**
+ * Dispatch. `run` and bare flags are routed before any parsing so claude's own arguments
+ * (including --help after `run`) reach claude untouched.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes("--verbose");
+  try {
+    const first = argv[0];
+    if (argv.includes("--no-color")) setColorEnabled(false);
+    if (first === undefined) return await runNamed("bare", []);
+    if (HELP_FLAGS.has(first)) return await printHelp(argv[1]);
+    if (VERSION_FLAGS.has(first)) {
+      process.stdout.write(`${versionLine()}\n`);
+      return 0;
+    }
+    if (first === "run") return await runClaudeArgs(argv.slice(1));
+    if (first.startsWith("-")) return await runClaudeArgs(argv);
+    if (first === "help") return await printHelp(argv[1], argv.length > 2 ? argv[2] : undefined);
+    return await runNamed(first, argv.slice(1));
+  } catch (error) {
+    return reportError(error, verbose);
+  }
+}
+
+async function runNamed(name: string, rest: string[]): Promise<number> {
+  // Validate the environment up front so a bad CCP_* value is reported the same way everywhere.
+  env();
+  if (name === "bare") {
+    const { runBare } = await import("./commands/bare.ts");
+    return runBare();
+  }
+  const cmd = await loadCommand(name);
+  if (!cmd || name === "run") {
+    const visible = Object.keys(COMMANDS).filter((n) => n !== "daemon");
+    const guess = closest(name, visible);
+    throw new CcpError(
+      "usage",
+      `Unknown command "${name}".${guess ? ` Did you mean \`ccp ${guess}\`?` : ""}`,
+      {
+        hint: "Run `ccp help` to list the commands.",
+      },
+    );
+  }
+  if (rest.some((a) => HELP_FLAGS.has(a))) {
+    const { renderCommandHelp } = await import("./ui/help.ts");
+    process.stdout.write(`${await renderCommandHelp(cmd)}\n`);
+    return 0;
+  }
+  const args = parseCommandArgs(name, rest, cmd.args);
+  return (await cmd.run({ args, rawArgs: rest })) ?? 0;
+}
+
+async function printHelp(topic: string | undefined, extra?: string): Promise<number> {
+  if (extra !== undefined)
+    throw new CcpError("usage", `\`ccp help\` takes one command name (got "${extra}").`);
+  const help = await import("./ui/help.ts");
+  if (topic === undefined) {
+    process.stdout.write(`${await help.renderTopHelp()}\n`);
+    return 0;
+  }
+  const cmd = await loadCommand(topic);
+  if (!cmd) {
+    const guess = closest(topic, Object.keys(COMMANDS));
+    throw new CcpError(
+      "usage",
+      `No help for "${topic}": there is no such command.${guess ? ` Did you mean ${guess}?` : ""}`,
+      {
+        hint: "Run `ccp help` to list the commands.",
+      },
+    );
+  }
+  process.stdout.write(`${await help.renderCommandHelp(cmd)}\n`);
+  return 0;
+}
+
+function reportError(error: unknown, verbose: boolean): number {
+  const debug = verbose || process.env.DEBUG === "1" || process.env.DEBUG === "true";
+  if (isCcpError(error)) {
+    log.error(error.message, error.hint);
+    if (debug && error.cause)
+      process.stderr.write(`${(error.cause as Error)?.stack ?? String(error.cause)}\n`);
+    if (debug) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  log.error(`Unexpected error: ${message}`, debug ? undefined : "Run again with --verbose for details.");
+  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return EXIT_FAILURE;
+}

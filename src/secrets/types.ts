@@ -1,0 +1,47 @@
+/**
+ * Claude Code's credential blob, as it stores it. Open-ended: unknown fields are preserved on
+ * write. `refreshToken` absent (access-only blob) is different from present-but-empty (dead chain).
+ */
+export interface OAuthCredential {
+  accessToken: string;
+  refreshToken?: string;
+  /** Epoch milliseconds. */
+  expiresAt?: number;
+  scopes?: string[];
+  subscriptionType?: string;
+  rateLimitTier?: string;
+  [key: string]: unknown;
+}
+
+export interface CredentialBlob {
+  claudeAiOauth?: OAuthCredential;
+  [key: string]: unknown;
+}
+
+/** Where a credential lives, for `ccp list` and messages. Never contains a secret. */
+export interface CredentialLocation {
+  kind: "keychain" | "file";
+  /** Keychain service name (`Claude Code-credentials-xxxxxxxx`), keychain only. */
+  keychainService?: string;
+  /** Keychain account attribute, keychain only. */
+  keychainAccount?: string;
+  /** `<configDir>/.credentials.json`, file only. */
+  path?: string;
+  /** Human-readable, e.g. `Keychain "Claude Code-credentials-03abf0ee" (acct alice)`. */
+  description: string;
+}
+
+/**
+ * One store per platform. `configDir` is the exact string exported as CLAUDE_CONFIG_DIR.
+ * read() returns undefined only when the credential truly does not exist; a locked, denied or
+ * corrupt credential throws a CcpError("credential", …) instead.
+ */
+export interface CredentialStore {
+  readonly kind: "keychain" | "file";
+  locate(configDir: string): CredentialLocation;
+  exists(configDir: string): Promise<boolean>;
+  read(configDir: string): Promise<CredentialBlob | undefined>;
+  write(configDir: string, blob: CredentialBlob): Promise<void>;
+  /** Idempotent: deleting a missing credential is not an error. */
+  delete(configDir: string): Promise<void>;
+}

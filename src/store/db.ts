@@ -1,0 +1,121 @@
+import { Database } from "bun:sqlite";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { CcpError } from "../errors.ts";
+import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
+
+export type Db = Database;
+
+const SQLITE_MAGIC = "SQLite format 3\u0000";
+const BUSY_TIMEOUT_MS = 10_000;
+
+export interface OpenDbOptions {
+  /** Refuse to create the file when it does not exist (returns undefined instead). */
+  mustExist?: boolean;
+}
+
+/** Creates `dir` (and parents) with mode 0700, tightening an existing dir we own. */
+export function ensurePrivateDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  } catch (cause) {
+    throw new CcpError("db-io", `Cannot create ${dir}: ${(cause as Error).message}.`, {
+      hint: "Check the permissions of its parent folder, or point CCP_HOME somewhere writable.",
+      cause,
+    });
+  }
+}
+
+function corrupt(path: string, detail: string, cause?: unknown): CcpError {
+  return new CcpError("db-corrupt", `The cc-pool database ${path} is not readable (${detail}).`, {
+    hint: `Run \`ccp doctor\` for details. cc-pool leaves the file as it is; move it aside to start a fresh pool.`,
+    cause,
+  });
+}
+
+function checkHeader(path: string): void {
+  const size = statSync(path).size;
+  // SQLite treats an empty file as a new database; a file created by a concurrent first open may
+  // be empty for a moment, so only non-empty files are checked.
+  if (size === 0) return;
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(16);
+    const n = readSync(fd, buf, 0, 16, 0);
+    if (n < 16 || buf.toString("latin1") !== SQLITE_MAGIC) throw corrupt(path, "not an SQLite database");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isSqliteCorruption(error: unknown): boolean {
+  const msg = String((error as Error)?.message ?? error);
+  return /malformed|not a database|file is encrypted|SQLITE_CORRUPT|SQLITE_NOTADB|disk image/i.test(msg);
+}
+
+/**
+ * Opens the pool database, creating and migrating it when needed. A newer schema or a damaged
+ * file is refused with a clear error and left untouched.
+ */
+export function openDb(path: string, options: OpenDbOptions = {}): Db {
+  const exists = existsSync(path);
+  if (!exists && options.mustExist) {
+    throw new CcpError("no-accounts", "No pool yet.", { hint: "Run `ccp add` to add your first account." });
+  }
+  if (exists) checkHeader(path);
+  else ensurePrivateDir(dirname(path));
+  let db: Database;
+  try {
+    db = new Database(path, { create: true, strict: true });
+  } catch (cause) {
+    throw new CcpError("db-io", `Cannot open the cc-pool database ${path}: ${(cause as Error).message}.`, {
+      hint: "Check that the folder is writable, or run `ccp doctor`.",
+      cause,
+    });
+  }
+  try {
+    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+    if (version > SCHEMA_VERSION) {
+      throw new CcpError(
+        "db-newer",
+        `The cc-pool database ${path} was written by a newer cc-pool (schema ${version}; this one knows ${SCHEMA_VERSION}).`,
+        { hint: "Upgrade cc-pool (`brew upgrade cc-pool`); the database was not changed." },
+      );
+    }
+    if (!exists) chmodSync(path, 0o600);
+    db.run("PRAGMA journal_mode = WAL");
+    db.run("PRAGMA synchronous = NORMAL");
+    db.run("PRAGMA foreign_keys = ON");
+    if (version < SCHEMA_VERSION) migrate(db, path);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof CcpError) throw error;
+    if (isSqliteCorruption(error)) throw corrupt(path, (error as Error).message, error);
+    throw new CcpError("db-io", `Cannot use the cc-pool database ${path}: ${(error as Error).message}.`, {
+      hint: "Run `ccp doctor` for details.",
+      cause: error,
+    });
+  }
+}
+
+function migrate(db: Database, path: string): void {
+  db.transaction(() => {
+    // Re-read inside the write lock: a concurrent first open may have migrated already.
+    const current = db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+    if (current > SCHEMA_VERSION) {
+      throw new CcpError("db-newer", `The cc-pool database ${path} was written by a newer cc-pool.`, {
+        hint: "Upgrade cc-pool; the database was not changed.",
+      });
+    }
+    for (let i = current; i < SCHEMA_VERSION; i++) db.run(MIGRATIONS[i] as string);
+    db.run(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** Runs `fn` in an IMMEDIATE write transaction (deferred ones fail under concurrency). */
+export function writeTx<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

@@ -1,0 +1,77 @@
+// Append-only: never edit a shipped migration, add a new one. Index + 1 is the schema version.
+// No column anywhere holds a token.
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    name_is_custom INTEGER NOT NULL DEFAULT 0,
+    config_dir TEXT NOT NULL UNIQUE,
+    email TEXT,
+    org_name TEXT,
+    account_uuid TEXT,
+    created_at_ms INTEGER NOT NULL
+  );
+  CREATE TABLE usage_samples (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    taken_at_ms INTEGER NOT NULL,
+    -- ok | rate_limited | unauthorized | error
+    status TEXT NOT NULL,
+    util5_pct REAL,
+    reset5_at_ms INTEGER,
+    util7_pct REAL,
+    reset7_at_ms INTEGER,
+    scoped7_pct REAL,
+    scoped7_reset_at_ms INTEGER,
+    scoped7_model TEXT,
+    extra_usage_enabled INTEGER,
+    error TEXT
+  );
+  CREATE INDEX usage_samples_by_account ON usage_samples(account_id, taken_at_ms);
+  -- A session is a launch: a live 'run' shim, a 'select' reservation (no process yet), or an
+  -- 'external' claude found by scanning processes.
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    pid INTEGER,
+    cwd TEXT,
+    started_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER,
+    ended_at_ms INTEGER,
+    exit_code INTEGER
+  );
+  CREATE INDEX sessions_open ON sessions(account_id) WHERE ended_at_ms IS NULL;
+  CREATE TABLE pins (
+    cwd TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    updated_at_ms INTEGER NOT NULL,
+    manual INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE refresh_log (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    at_ms INTEGER NOT NULL,
+    -- refreshed | skipped | invalid_grant | transient
+    outcome TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE TABLE auth_health (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    consecutive_auth_failures INTEGER NOT NULL DEFAULT 0,
+    needs_login INTEGER NOT NULL DEFAULT 0,
+    refresh_failed INTEGER NOT NULL DEFAULT 0,
+    backoff_step INTEGER NOT NULL DEFAULT 0,
+    next_poll_at_ms INTEGER,
+    last_error TEXT,
+    updated_at_ms INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
