@@ -1,4 +1,5 @@
 // Checks that a file is a 64-bit Mach-O executable for the given architecture (no `file` needed).
+export {};
 // Usage: bun scripts/check-macho.ts <path> <arm64|x64>
 const CPU_TYPE: Record<string, number> = { arm64: 0x0100000c, x64: 0x01000007 };
 const MH_MAGIC_64 = 0xfeedfacf;
