@@ -1,14 +1,34 @@
 import { defineCommand } from "../command.ts";
-import { notImplemented } from "../errors.ts";
+import { env } from "../env.ts";
+import { CcpError } from "../errors.ts";
 
 export default defineCommand({
   meta: { name: "remove", description: "Remove an account from the pool" },
   args: {
     account: { type: "positional", description: "Account id or name" },
     "keep-credential": { type: "boolean", description: "Keep the account's stored login" },
-    yes: { type: "boolean", alias: "y", description: "Do not ask for confirmation" },
   },
-  run() {
-    throw notImplemented("remove");
+  async run({ args }) {
+    const e = env();
+    const { openExistingPool } = await import("../app/pool.ts");
+    const { resolveAccount } = await import("../store/accounts.ts");
+    const { removeAccount } = await import("../app/accounts.ts");
+    const { log } = await import("../ui/log.ts");
+    const db = openExistingPool(e);
+    if (!db) {
+      throw new CcpError("unknown-account", `No account "${args.account}": the pool is empty.`, {
+        hint: "Run `ccp list` to see the accounts.",
+      });
+    }
+    try {
+      const account = resolveAccount(db, args.account as string);
+      await removeAccount(e, db, account, { keepCredential: Boolean(args["keep-credential"]), nowMs: Date.now() });
+      log.success(
+        `Removed ${account.name} (account ${account.id})${args["keep-credential"] ? "; its stored login was kept" : ""}.`,
+      );
+      return 0;
+    } finally {
+      db.close();
+    }
   },
 });

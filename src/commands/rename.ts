@@ -1,5 +1,6 @@
 import { defineCommand } from "../command.ts";
-import { notImplemented } from "../errors.ts";
+import { env } from "../env.ts";
+import { CcpError, usageError } from "../errors.ts";
 
 export default defineCommand({
   meta: { name: "rename", description: "Rename an account; --auto derives names from the accounts' emails" },
@@ -9,7 +10,60 @@ export default defineCommand({
     auto: { type: "boolean", description: "Derive names from account emails (skips custom names)" },
     force: { type: "boolean", description: "With --auto, overwrite custom names too" },
   },
-  run() {
-    throw notImplemented("rename");
+  async run({ args }) {
+    if (args.auto && (args.account !== undefined || args.name !== undefined)) {
+      throw usageError("`ccp rename --auto` takes no account or name.", "Run `ccp rename --auto`, or `ccp rename <id> <name>`.");
+    }
+    if (!args.auto && args.force) throw usageError("--force only applies with --auto.");
+    if (!args.auto && (args.account === undefined || args.name === undefined)) {
+      throw usageError("`ccp rename` needs an account and a new name.", "Example: `ccp rename 2 work`, or `ccp rename --auto`.");
+    }
+    const e = env();
+    const { openExistingPool } = await import("../app/pool.ts");
+    const store = await import("../store/accounts.ts");
+    const { writeTx } = await import("../store/db.ts");
+    const { log } = await import("../ui/log.ts");
+    const db = openExistingPool(e);
+    if (!db) {
+      if (args.auto) {
+        log.info("The pool is empty: nothing to rename.");
+        return 0;
+      }
+      throw new CcpError("unknown-account", `No account "${args.account}": the pool is empty.`, {
+        hint: "Run `ccp add` first.",
+      });
+    }
+    try {
+      if (!args.auto) {
+        const account = store.resolveAccount(db, args.account as string);
+        const name = store.validateAccountName(args.name as string);
+        if (store.nameTaken(db, name, account.id)) {
+          throw usageError(`Another account is already named "${name}".`, "Pick a different name.");
+        }
+        writeTx(db, () => store.renameAccountRow(db, account.id, name, true));
+        log.success(`Renamed account ${account.id}: ${account.name} → ${name}.`);
+        return 0;
+      }
+      const { deriveAccountName } = await import("../overlay/account-name.ts");
+      const { readAccountIdentity } = await import("../overlay/identity.ts");
+      let changed = 0;
+      writeTx(db, () => {
+        for (const account of store.listAccounts(db)) {
+          if (account.nameIsCustom && !args.force) continue;
+          const identity = readAccountIdentity(account.configDir);
+          const derived = identity ? deriveAccountName(identity) : undefined;
+          if (!derived || derived === account.name) continue;
+          let name = derived;
+          for (let n = 2; store.nameTaken(db, name, account.id); n++) name = `${derived}-${n}`;
+          store.renameAccountRow(db, account.id, name, false);
+          log.success(`Renamed account ${account.id}: ${account.name} → ${name}.`);
+          changed++;
+        }
+      });
+      if (changed === 0) log.info("Every account already has its derived name (custom names are kept without --force).");
+      return 0;
+    } finally {
+      db.close();
+    }
   },
 });

@@ -1,0 +1,151 @@
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Env } from "../env.ts";
+import { CcpError } from "../errors.ts";
+import { readAccountIdentity } from "../overlay/identity.ts";
+import { syncOverlay, teardownOverlay } from "../overlay/symlinks.ts";
+import { seedAccountClaudeJson } from "../overlay/claude-json.ts";
+import { CREDENTIALS_FILE_NAME } from "../secrets/file-store.ts";
+import { createCredentialStore } from "../secrets/index.ts";
+import {
+  type AccountRow,
+  accountDirName,
+  deleteAccountRow,
+  insertAccount,
+  nameTaken,
+  nextAccountId,
+  updateIdentity,
+} from "../store/accounts.ts";
+import { type Db, writeTx } from "../store/db.ts";
+import { liveSessions } from "../store/sessions.ts";
+
+export function accountConfigDir(env: Env, id: number): string {
+  return join(env.accountsDir, accountDirName(id));
+}
+
+/** A free placeholder name for a new account: `account-N`. */
+export function placeholderName(db: Db, id: number): string {
+  let name = `account-${id}`;
+  for (let n = 2; nameTaken(db, name); n++) name = `account-${id}-${n}`;
+  return name;
+}
+
+/**
+ * Prepares the dir of the next account (0700, seeded `.claude.json`, overlay links) without
+ * recording it: an account is recorded only once its login has produced an identity.
+ */
+export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: string } {
+  const id = nextAccountId(db);
+  const configDir = accountConfigDir(env, id);
+  if (existsSync(configDir)) {
+    // Left over from an interrupted add: start clean, but never follow a link out of the pool.
+    if (lstatSync(configDir).isSymbolicLink()) {
+      throw new CcpError("conflict", `${configDir} is a symbolic link, not a cc-pool account dir.`, {
+        hint: "Move it aside and run the command again.",
+      });
+    }
+    discardAccountDir(env, configDir);
+  }
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  chmodSync(configDir, 0o700);
+  seedAccountClaudeJson({ baseJsonPath: env.claudeJson, accountDir: configDir });
+  syncOverlay({ baseDir: env.claudeDir, accountDir: configDir });
+  return { id, configDir };
+}
+
+/** Removes an account dir: overlay links first (never following them), then the dir itself. */
+export function discardAccountDir(env: Env, configDir: string): void {
+  if (!existsSync(configDir)) return;
+  teardownOverlay({ baseDir: env.claudeDir, accountDir: configDir });
+  rmSync(configDir, { recursive: true, force: true });
+}
+
+export interface RecordedAccount {
+  id: number;
+  name: string;
+  configDir: string;
+  email: string | null;
+}
+
+/** Records a logged-in account. The dir must hold an identity. */
+export function recordAccount(
+  db: Db,
+  prepared: { id: number; configDir: string },
+  name: string | undefined,
+  nowMs: number,
+): RecordedAccount {
+  const identity = readAccountIdentity(prepared.configDir);
+  if (!identity) {
+    throw new CcpError(
+      "failure",
+      `The login for ${prepared.configDir} did not finish: no identity was written.`,
+      {
+        hint: "Run `ccp add` again and complete the login in the browser.",
+      },
+    );
+  }
+  const finalName = name ?? identity.email ?? placeholderName(db, prepared.id);
+  writeTx(db, () => {
+    const unique = nameTaken(db, finalName) ? `${finalName}-${prepared.id}` : finalName;
+    insertAccount(db, {
+      id: prepared.id,
+      name: unique,
+      nameIsCustom: name !== undefined,
+      configDir: prepared.configDir,
+      email: identity.email ?? null,
+      orgName: identity.organizationName ?? null,
+      accountUuid: identity.accountUuid,
+      createdAtMs: nowMs,
+    });
+  });
+  return { id: prepared.id, name: finalName, configDir: prepared.configDir, email: identity.email ?? null };
+}
+
+/** Re-reads the identity an account's login wrote and stores it. */
+export function refreshIdentity(db: Db, account: AccountRow): void {
+  const identity = readAccountIdentity(account.configDir);
+  if (!identity) return;
+  updateIdentity(db, account.id, {
+    email: identity.email ?? null,
+    orgName: identity.organizationName ?? null,
+    accountUuid: identity.accountUuid,
+  });
+}
+
+export interface RemoveOptions {
+  keepCredential: boolean;
+  nowMs: number;
+}
+
+/** Removes one account: refuses while a session runs on it; never touches ~/.claude. */
+export async function removeAccount(
+  env: Env,
+  db: Db,
+  account: AccountRow,
+  options: RemoveOptions,
+): Promise<void> {
+  const live = liveSessions(db, options.nowMs).filter((s) => s.accountId === account.id);
+  if (live.length > 0) {
+    const pids = live.map((s) => (s.pid === null ? "a launch reserved by `ccp select`" : `pid ${s.pid}`));
+    throw new CcpError(
+      "conflict",
+      `Account ${account.name} has ${live.length} live session(s): ${pids.join(", ")}.`,
+      {
+        hint: "End those sessions first, then run `ccp remove` again.",
+      },
+    );
+  }
+  const store = createCredentialStore(env);
+  if (!options.keepCredential) await store.delete(account.configDir);
+  writeTx(db, () => deleteAccountRow(db, account.id));
+  if (options.keepCredential && store.kind === "file") {
+    // The login lives inside the dir on this platform: keep just that file.
+    teardownOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });
+    for (const entry of readdirSync(account.configDir)) {
+      if (entry !== CREDENTIALS_FILE_NAME)
+        rmSync(join(account.configDir, entry), { recursive: true, force: true });
+    }
+    return;
+  }
+  discardAccountDir(env, account.configDir);
+}

@@ -1,0 +1,111 @@
+import type { Subprocess } from "bun";
+import type { Env } from "../env.ts";
+import { CcpError } from "../errors.ts";
+import { type AccountIdentity, readAccountIdentity } from "../overlay/identity.ts";
+
+const POLL_MS = 250;
+const TERM_GRACE_MS = 2000;
+
+/** The command a person runs to log an account in by hand (shown in "another terminal" mode). */
+export function loginCommand(claudeBin: string, configDir: string): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  return `CLAUDE_CONFIG_DIR=${q(configDir)} ${q(claudeBin)} auth login`;
+}
+
+function childEnv(env: Env, configDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env.raw)) if (v !== undefined && k !== "CLAUDE_CONFIG_DIR") out[k] = v;
+  out.CLAUDE_CONFIG_DIR = configDir;
+  return out;
+}
+
+/** Undo what an interrupted full-screen program may have left: alternate screen, hidden cursor, raw mode. */
+export function restoreTerminal(): void {
+  if (!process.stderr.isTTY) return;
+  process.stderr.write("\u001B[?1049l\u001B[?25h\u001B[?2004l\u001B[?1l\u001B[0m");
+  if (process.stdin.isTTY)
+    Bun.spawnSync(["stty", "sane"], { stdin: "inherit", stdout: "ignore", stderr: "ignore" });
+}
+
+async function stopChild(child: Subprocess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const done = await Promise.race([
+    child.exited.then(() => true),
+    Bun.sleep(TERM_GRACE_MS).then(() => false),
+  ]);
+  if (!done) {
+    child.kill("SIGKILL");
+    await child.exited;
+  }
+}
+
+/** Resolves when the account's own `.claude.json` has an identity, or rejects on cancel. */
+async function waitForIdentity(
+  configDir: string,
+  stop: { cancelled: boolean; childDone?: () => boolean },
+): Promise<AccountIdentity | undefined> {
+  for (;;) {
+    const identity = readAccountIdentity(configDir);
+    if (identity) return identity;
+    if (stop.cancelled || stop.childDone?.()) return readAccountIdentity(configDir);
+    await Bun.sleep(POLL_MS);
+  }
+}
+
+function onInterrupt(handler: () => void): () => void {
+  process.on("SIGINT", handler);
+  return () => process.off("SIGINT", handler);
+}
+
+/**
+ * Runs `claude auth login` for the account dir with the terminal handed over. Login is finished
+ * when the account's `.claude.json` gains `oauthAccount.accountUuid`; the login claude is then
+ * closed (TERM, grace, KILL) and the terminal restored.
+ */
+export async function loginHere(env: Env, claudeBin: string, configDir: string): Promise<AccountIdentity> {
+  const stop = { cancelled: false, childDone: undefined as (() => boolean) | undefined };
+  const child = Bun.spawn([claudeBin, "auth", "login"], {
+    env: childEnv(env, configDir),
+    stdio: ["inherit", "inherit", "inherit"],
+  });
+  stop.childDone = () => child.exitCode !== null || child.signalCode !== null;
+  // Ctrl-C reaches claude through the terminal too; we only note it and keep cleaning up.
+  const release = onInterrupt(() => {
+    stop.cancelled = true;
+  });
+  try {
+    const identity = await waitForIdentity(configDir, stop);
+    await stopChild(child);
+    restoreTerminal();
+    if (identity) return identity;
+    if (stop.cancelled || child.signalCode === "SIGINT" || child.exitCode === 130) {
+      throw new CcpError("cancelled", "Login cancelled; the account was not added.");
+    }
+    throw new CcpError(
+      "failure",
+      `The login ended without signing in (claude exited with ${child.exitCode ?? child.signalCode}).`,
+      {
+        hint: "Run `ccp add` again and finish the login in your browser.",
+      },
+    );
+  } finally {
+    release();
+    await stopChild(child);
+  }
+}
+
+/** Waits while the person logs in from another terminal; Ctrl-C cancels. */
+export async function waitForLoginElsewhere(configDir: string): Promise<AccountIdentity> {
+  const stop = { cancelled: false };
+  const release = onInterrupt(() => {
+    stop.cancelled = true;
+  });
+  try {
+    const identity = await waitForIdentity(configDir, stop);
+    if (!identity) throw new CcpError("cancelled", "Login cancelled; the account was not added.");
+    return identity;
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,380 @@
+import type { Dirent } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+} from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { CcpError } from "../errors.ts";
+import { isProjected } from "./policy.ts";
+
+export type BaseState = "present" | "missing" | "not-a-directory";
+export type BasePlansState = "present" | "missing" | "not-a-directory" | "no-base";
+
+export interface OverlayPaths {
+  /** `~/.claude`: only read here, never written. */
+  baseDir: string;
+  /** The account's config dir (`$CCP_HOME/accounts/acct-NN`). */
+  accountDir: string;
+}
+
+/** Something in the account dir that blocks a link. It is left exactly as it is. */
+export interface OverlayConflict {
+  name: string;
+  path: string;
+  kind: "file" | "directory" | "other" | "error";
+  message: string;
+}
+
+/** A symlink that is not ours to manage: it points outside the base and has no base entry. */
+export interface ForeignLink {
+  name: string;
+  path: string;
+  target: string;
+}
+
+export interface OverlayReport {
+  base: BaseState;
+  /** Names linked by this sync. */
+  created: string[];
+  /** Links that pointed elsewhere and now point at the base entry. */
+  fixed: { name: string; previousTarget: string }[];
+  /** Links into the base whose base entry is gone or is private. */
+  removed: { name: string; previousTarget: string }[];
+  conflicts: OverlayConflict[];
+  foreign: ForeignLink[];
+  /** Names that were already linked correctly. */
+  ok: string[];
+}
+
+export interface OverlayCheck {
+  base: BaseState;
+  account: "present" | "missing";
+  basePlans: BasePlansState;
+  ok: string[];
+  missing: string[];
+  wrong: { name: string; path: string; target: string; expected: string }[];
+  stale: { name: string; path: string; target: string }[];
+  conflicts: OverlayConflict[];
+  foreign: ForeignLink[];
+  /** Nothing for `ccp doctor --fix` to do (foreign links are informational). */
+  healthy: boolean;
+}
+
+interface OverlayPlan {
+  base: BaseState;
+  ok: string[];
+  create: string[];
+  fix: { name: string; target: string }[];
+  remove: { name: string; target: string }[];
+  conflicts: OverlayConflict[];
+  foreign: ForeignLink[];
+}
+
+function errnoCode(cause: unknown): string | undefined {
+  return (cause as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function readBaseNames(baseDir: string): { state: BaseState; names: string[] } {
+  try {
+    // stat, not lstat: a `~/.claude` kept in a dotfiles repo and symlinked home is still the base.
+    if (!statSync(baseDir).isDirectory()) return { state: "not-a-directory", names: [] };
+  } catch (cause) {
+    if (errnoCode(cause) === "ENOENT" || errnoCode(cause) === "ENOTDIR") {
+      return { state: "missing", names: [] };
+    }
+    throw unreadable(baseDir, cause);
+  }
+  try {
+    return { state: "present", names: readdirSync(baseDir).filter(isProjected).sort() };
+  } catch (cause) {
+    throw unreadable(baseDir, cause);
+  }
+}
+
+function unreadable(path: string, cause: unknown): CcpError {
+  return new CcpError("failure", `Cannot read ${path}: ${(cause as Error).message}.`, {
+    hint: "Check the folder's permissions; cc-pool only needs to read it.",
+    cause,
+  });
+}
+
+/** The account dir's entries, or undefined when the dir does not exist. */
+function readAccountEntries(accountDir: string): Map<string, Dirent> | undefined {
+  try {
+    const entries = readdirSync(accountDir, { withFileTypes: true });
+    return new Map(entries.map((entry) => [entry.name, entry]));
+  } catch (cause) {
+    if (errnoCode(cause) === "ENOENT" || errnoCode(cause) === "ENOTDIR") return undefined;
+    throw unreadable(accountDir, cause);
+  }
+}
+
+/** Code-unit order, the same as `Array.prototype.sort()` on the names: stable across locales. */
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function isInside(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir + sep);
+}
+
+function conflictFor(name: string, path: string, entry: Dirent): OverlayConflict {
+  if (entry.isDirectory()) {
+    return {
+      name,
+      path,
+      kind: "directory",
+      message: `${path} is a real directory, not a link into the base`,
+    };
+  }
+  if (entry.isFile()) {
+    return { name, path, kind: "file", message: `${path} is a real file, not a link into the base` };
+  }
+  return { name, path, kind: "other", message: `${path} is in the way of the link into the base` };
+}
+
+function planOverlay(baseDir: string, accountDir: string, entries: Map<string, Dirent>): OverlayPlan {
+  const base = readBaseNames(baseDir);
+  const plan: OverlayPlan = {
+    base: base.state,
+    ok: [],
+    create: [],
+    fix: [],
+    remove: [],
+    conflicts: [],
+    foreign: [],
+  };
+  // With no base there is nothing to project; links into a vanished base are left for when it returns.
+  if (base.state !== "present") return plan;
+
+  const projected = new Set(base.names);
+  for (const name of base.names) {
+    const entry = entries.get(name);
+    const path = join(accountDir, name);
+    if (entry === undefined) {
+      plan.create.push(name);
+    } else if (entry.isSymbolicLink()) {
+      const target = readLink(path);
+      if (target === undefined) plan.create.push(name);
+      else if (target === join(baseDir, name)) plan.ok.push(name);
+      else plan.fix.push({ name, target });
+    } else {
+      plan.conflicts.push(conflictFor(name, path, entry));
+    }
+  }
+  for (const [name, entry] of entries) {
+    if (projected.has(name) || !entry.isSymbolicLink()) continue;
+    const path = join(accountDir, name);
+    const target = readLink(path);
+    if (target === undefined) continue;
+    // Only links into the base are the overlay's; anything else was put there by someone else.
+    if (isInside(resolve(accountDir, target), baseDir)) plan.remove.push({ name, target });
+    else plan.foreign.push({ name, path, target });
+  }
+  plan.remove.sort(byName);
+  plan.foreign.sort(byName);
+  return plan;
+}
+
+function basePlansState(baseDir: string, base: BaseState): BasePlansState {
+  if (base !== "present") return "no-base";
+  try {
+    return statSync(join(baseDir, "plans")).isDirectory() ? "present" : "not-a-directory";
+  } catch {
+    return "missing";
+  }
+}
+
+/** A link's target, or undefined when it vanished since the readdir (a concurrent sync removed it). */
+function readLink(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes every projected top-level entry of the base appear in the account dir as an absolute
+ * symlink. Creates missing links, repoints wrong ones, drops links into the base whose entry is
+ * gone, and never touches a real file or dir (reported as a conflict). Idempotent; one readdir of
+ * each dir plus a readlink per link, so it is cheap enough for every `ccp run`.
+ */
+export function syncOverlay(paths: OverlayPaths): OverlayReport {
+  const baseDir = resolve(paths.baseDir);
+  const accountDir = resolve(paths.accountDir);
+  const entries = readAccountEntries(accountDir);
+  if (entries === undefined) {
+    throw new CcpError("failure", `The account dir ${accountDir} does not exist.`, {
+      hint: "Run `ccp doctor` to see which account is affected; remove and re-add it with `ccp add`.",
+    });
+  }
+  const plan = planOverlay(baseDir, accountDir, entries);
+  const report: OverlayReport = {
+    base: plan.base,
+    created: [],
+    fixed: [],
+    removed: [],
+    conflicts: [...plan.conflicts],
+    foreign: plan.foreign,
+    ok: plan.ok,
+  };
+  const failed = (name: string, path: string, cause: unknown): void => {
+    report.conflicts.push({ name, path, kind: "error", message: `${path}: ${(cause as Error).message}` });
+  };
+
+  for (const name of plan.create) {
+    const path = join(accountDir, name);
+    try {
+      symlinkSync(join(baseDir, name), path);
+      report.created.push(name);
+    } catch (cause) {
+      if (errnoCode(cause) === "EEXIST") {
+        report.conflicts.push({
+          name,
+          path,
+          kind: "other",
+          message: `${path} appeared while linking it; left as is`,
+        });
+      } else {
+        failed(name, path, cause);
+      }
+    }
+  }
+  for (const { name, target } of plan.fix) {
+    const path = join(accountDir, name);
+    const tmp = join(accountDir, `${name}.tmp.${process.pid}.link`);
+    try {
+      // Re-check right before replacing: a session may have swapped the link for a real file since.
+      if (!isSymlink(path)) {
+        report.conflicts.push({
+          name,
+          path,
+          kind: "other",
+          message: `${path} changed while linking it; left as is`,
+        });
+        continue;
+      }
+      symlinkSync(join(baseDir, name), tmp);
+      renameSync(tmp, path);
+      report.fixed.push({ name, previousTarget: target });
+    } catch (cause) {
+      if (isSymlink(tmp)) unlinkSync(tmp);
+      failed(name, path, cause);
+    }
+  }
+  for (const { name, target } of plan.remove) {
+    const path = join(accountDir, name);
+    try {
+      if (!isSymlink(path)) continue;
+      unlinkSync(path);
+      report.removed.push({ name, previousTarget: target });
+    } catch (cause) {
+      failed(name, path, cause);
+    }
+  }
+  return report;
+}
+
+/** The same analysis as `syncOverlay`, without changing anything (for `ccp doctor`). */
+export function checkOverlay(paths: OverlayPaths): OverlayCheck {
+  const baseDir = resolve(paths.baseDir);
+  const accountDir = resolve(paths.accountDir);
+  const entries = readAccountEntries(accountDir);
+  const plan = planOverlay(baseDir, accountDir, entries ?? new Map());
+  const basePlans = basePlansState(baseDir, plan.base);
+  const check: OverlayCheck = {
+    base: plan.base,
+    account: entries === undefined ? "missing" : "present",
+    basePlans,
+    ok: plan.ok,
+    missing: plan.create,
+    wrong: plan.fix.map(({ name, target }) => ({
+      name,
+      path: join(accountDir, name),
+      target,
+      expected: join(baseDir, name),
+    })),
+    stale: plan.remove.map(({ name, target }) => ({ name, path: join(accountDir, name), target })),
+    conflicts: plan.conflicts,
+    foreign: plan.foreign,
+    healthy: false,
+  };
+  check.healthy =
+    check.account === "present" &&
+    basePlans !== "missing" &&
+    check.missing.length === 0 &&
+    check.wrong.length === 0 &&
+    check.stale.length === 0 &&
+    check.conflicts.length === 0;
+  return check;
+}
+
+/**
+ * Removes the symlinks the overlay made: every link in the account dir that points into the base.
+ * Links are never followed and real files are never deleted.
+ */
+export function teardownOverlay(paths: OverlayPaths): { removed: string[]; kept: ForeignLink[] } {
+  const baseDir = resolve(paths.baseDir);
+  const accountDir = resolve(paths.accountDir);
+  const entries = readAccountEntries(accountDir);
+  const result: { removed: string[]; kept: ForeignLink[] } = { removed: [], kept: [] };
+  if (entries === undefined) return result;
+  for (const entry of [...entries.values()].sort(byName)) {
+    const name = entry.name;
+    if (!entry.isSymbolicLink()) continue;
+    const path = join(accountDir, name);
+    const target = readLink(path);
+    if (target === undefined) continue;
+    if (isInside(resolve(accountDir, target), baseDir)) {
+      unlinkSync(path);
+      result.removed.push(name);
+    } else {
+      result.kept.push({ name, path, target });
+    }
+  }
+  return result;
+}
+
+/**
+ * The one change cc-pool makes to the base: an empty `plans/` when it is missing, so plan-mode
+ * plans written in pooled sessions land in the shared base instead of a per-account real dir.
+ * Never creates `~/.claude` itself.
+ */
+export function ensureBasePlans(baseDir: string): BasePlansState | "created" {
+  const dir = resolve(baseDir);
+  const state = basePlansState(dir, readBaseState(dir));
+  if (state !== "missing") return state;
+  try {
+    mkdirSync(join(dir, "plans"));
+    return "created";
+  } catch (cause) {
+    if (errnoCode(cause) === "EEXIST") return basePlansState(dir, "present");
+    throw new CcpError("failure", `Cannot create ${join(dir, "plans")}: ${(cause as Error).message}.`, {
+      hint: "Create the folder yourself (`mkdir ~/.claude/plans`) so plans are shared across accounts.",
+      cause,
+    });
+  }
+}
+
+function readBaseState(baseDir: string): BaseState {
+  try {
+    return statSync(baseDir).isDirectory() ? "present" : "not-a-directory";
+  } catch {
+    return "missing";
+  }
+}

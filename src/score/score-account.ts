@@ -1,0 +1,174 @@
+import { burnRate5h } from "./burn-rate.ts";
+import {
+  BARRIER_PCT,
+  EXHAUSTED_UTIL_PCT,
+  NEEDS_LOGIN_PENALTY_PTS,
+  RATE_LIMITED_PENALTY_PTS,
+  RESET_CREDIT_HORIZON_MS,
+  RUNWAY_HORIZON_HOURS,
+  RUNWAY_PENALTY_MAX_PTS,
+  SESSION_PENALTY_PTS,
+  STALE_AFTER_MS,
+  STALE_PENALTY_PTS,
+  WEIGHT_5H,
+  WEIGHT_7D,
+  WINDOW_5H_MS,
+  WINDOW_7D_MS,
+} from "./constants.ts";
+import type { AccountState, ScoredAccount, ScoreTerm, StaleReason, TermKey, WindowKey } from "./types.ts";
+
+interface WindowView {
+  util: number;
+  frac: number;
+  eff: number;
+  raw: number;
+  exhausted: boolean;
+  resetAtMs: number | null;
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, value));
+}
+
+/** Turns -0 into 0 so breakdowns compare and print cleanly. */
+function plain(value: number): number {
+  return value === 0 ? 0 : value;
+}
+
+function viewWindow(
+  utilPct: number | null,
+  resetAtMs: number | null,
+  windowMs: number,
+  sampled: boolean,
+  nowMs: number,
+): WindowView {
+  const util = utilPct ?? 0;
+  const resetPassed = resetAtMs !== null && nowMs >= resetAtMs;
+  const horizonMs = Math.min(windowMs, RESET_CREDIT_HORIZON_MS);
+  const frac = resetAtMs === null ? 1 : clamp((resetAtMs - nowMs) / horizonMs, 0, 1);
+  return {
+    util,
+    frac,
+    eff: plain(100 - frac * util),
+    raw: resetPassed ? 100 : plain(100 - util),
+    exhausted: sampled && utilPct !== null && util >= EXHAUSTED_UTIL_PCT && !resetPassed,
+    resetAtMs,
+  };
+}
+
+/** Points a window pays for having less than `BARRIER_PCT` raw headroom left. */
+export function barrierPts(rawPct: number): number {
+  return rawPct < BARRIER_PCT ? BARRIER_PCT - Math.max(rawPct, 0) : 0;
+}
+
+/** Points lost for a 5h window that would run dry within `RUNWAY_HORIZON_HOURS` at this burn. */
+export function runwayPenaltyPts(raw5Pct: number, burn5PctPerHour: number): number {
+  if (burn5PctPerHour <= 0) return 0;
+  const hours = raw5Pct / burn5PctPerHour;
+  return RUNWAY_PENALTY_MAX_PTS * clamp(1 - hours / RUNWAY_HORIZON_HOURS, 0, 1);
+}
+
+function staleReasonOf(account: AccountState, nowMs: number): StaleReason | null {
+  if (account.latest === null) return "never-sampled";
+  if (account.refreshFailed) return "refresh-failed";
+  if (nowMs - account.latest.takenAtMs > STALE_AFTER_MS) return "old-sample";
+  return null;
+}
+
+const TERM_LABELS: Record<TermKey, string> = {
+  headroom5h: "5h headroom",
+  headroom7d: "7d headroom",
+  sessions: "active sessions",
+  rateLimited: "rate-limited",
+  needsLogin: "needs login",
+  stale: "stale data",
+  barrier5h: "5h low-headroom barrier",
+  barrier7d: "7d low-headroom barrier",
+  runway: "burn-rate runway",
+};
+
+/** Scores one account at `nowMs`. Pure: the input is not touched and nothing else is read. */
+export function scoreAccount(account: AccountState, nowMs: number): ScoredAccount {
+  const latest = account.latest;
+  const sampled = latest !== null;
+  const w5 = viewWindow(latest?.util5Pct ?? null, latest?.reset5AtMs ?? null, WINDOW_5H_MS, sampled, nowMs);
+  const w7 = viewWindow(latest?.util7Pct ?? null, latest?.reset7AtMs ?? null, WINDOW_7D_MS, sampled, nowMs);
+  const scopedIn = latest?.scoped7 ?? null;
+  const scoped = scopedIn === null ? null : { ...scopedIn };
+  const ws = scoped === null ? null : viewWindow(scoped.pct, scoped.resetAtMs, WINDOW_7D_MS, sampled, nowMs);
+
+  const eff5 = w5.eff;
+  const raw5 = w5.raw;
+  const eff7 = ws === null ? w7.eff : Math.min(w7.eff, ws.eff);
+  const raw7 = ws === null ? w7.raw : Math.min(w7.raw, ws.raw);
+
+  const exhaustedViews: Array<[WindowKey, WindowView]> = [];
+  if (w5.exhausted) exhaustedViews.push(["5h", w5]);
+  if (w7.exhausted) exhaustedViews.push(["7d", w7]);
+  if (ws?.exhausted) exhaustedViews.push(["7d-scoped", ws]);
+  const exhausted = exhaustedViews.length > 0;
+  let exhaustedUntilMs: number | null = null;
+  if (exhausted && exhaustedViews.every(([, v]) => v.resetAtMs !== null)) {
+    exhaustedUntilMs = Math.max(...exhaustedViews.map(([, v]) => v.resetAtMs as number));
+  }
+
+  const staleReason = staleReasonOf(account, nowMs);
+  const sessions = Math.max(0, account.activeSessions);
+  const burn5PctPerHour = burnRate5h(account.history, nowMs);
+
+  const values: Record<TermKey, number> = {
+    headroom5h: WEIGHT_5H * eff5,
+    headroom7d: WEIGHT_7D * eff7,
+    sessions: -SESSION_PENALTY_PTS * sessions,
+    rateLimited: account.rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0,
+    needsLogin: account.needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0,
+    stale: staleReason === null ? 0 : -STALE_PENALTY_PTS,
+    barrier5h: -barrierPts(raw5),
+    barrier7d: -barrierPts(raw7),
+    runway: -runwayPenaltyPts(raw5, burn5PctPerHour),
+  };
+  const terms: ScoreTerm[] = (Object.keys(TERM_LABELS) as TermKey[]).map((key) => ({
+    key,
+    label: TERM_LABELS[key],
+    value: plain(values[key]),
+  }));
+  // Summed in the listed order so the breakdown adds up to the score bit for bit.
+  const score = plain(terms.reduce((sum, term) => sum + term.value, 0));
+
+  return {
+    id: account.id,
+    name: account.name,
+    score,
+    available: !exhausted && !account.needsLogin,
+    exhausted,
+    exhaustedWindows: exhaustedViews.map(([key]) => key),
+    exhaustedUntilMs,
+    stale: staleReason !== null,
+    staleReason,
+    rateLimited: account.rateLimited,
+    needsLogin: account.needsLogin,
+    activeSessions: sessions,
+    sampledAtMs: latest?.takenAtMs ?? null,
+    util5Pct: w5.util,
+    util7Pct: w7.util,
+    scoped7: scoped,
+    reset5AtMs: w5.resetAtMs,
+    reset7AtMs: w7.resetAtMs,
+    frac5: w5.frac,
+    frac7: w7.frac,
+    eff5,
+    eff7,
+    raw5,
+    raw7,
+    burn5PctPerHour,
+    runwayHours: burn5PctPerHour > 0 ? Math.max(raw5, 0) / burn5PctPerHour : null,
+    terms,
+  };
+}
+
+/** Rounds a score to one decimal for display only; ranking always uses the exact float. */
+export function roundScore(score: number): number {
+  // The tiny nudge keeps values such as 34.85, stored as 34.8499…, rounding the way they read.
+  const rounded = Math.round(Math.abs(score) * 10 + 1e-9) / 10;
+  return plain(score < 0 ? -rounded : rounded);
+}

@@ -1,0 +1,135 @@
+/** A per-model weekly cap (`weekly_scoped` in the usage payload's `limits`); it can bind before the 7d window. */
+export interface ScopedWeekly {
+  pct: number;
+  resetAtMs: number | null;
+  model: string;
+}
+
+/** One good usage sample. A null utilization means the payload had no such window. */
+export interface UsageSnapshot {
+  takenAtMs: number;
+  util5Pct: number | null;
+  reset5AtMs: number | null;
+  util7Pct: number | null;
+  reset7AtMs: number | null;
+  scoped7?: ScopedWeekly | null;
+}
+
+export interface BurnSample {
+  takenAtMs: number;
+  util5Pct: number;
+  reset5AtMs: number | null;
+}
+
+export interface AccountState {
+  id: number;
+  name: string;
+  /** Newest good sample; null when the account was never sampled. */
+  latest: UsageSnapshot | null;
+  /** Good samples in any order; only the recent ones feed the burn rate. */
+  history: readonly BurnSample[];
+  /** The newest usage poll got a 429; `latest` still holds the last good values. */
+  rateLimited: boolean;
+  needsLogin: boolean;
+  refreshFailed: boolean;
+  activeSessions: number;
+}
+
+export type StaleReason = "never-sampled" | "refresh-failed" | "old-sample";
+
+export type TermKey =
+  | "headroom5h"
+  | "headroom7d"
+  | "sessions"
+  | "rateLimited"
+  | "needsLogin"
+  | "stale"
+  | "barrier5h"
+  | "barrier7d"
+  | "runway";
+
+export interface ScoreTerm {
+  key: TermKey;
+  label: string;
+  /** Signed points; the terms of an account, summed in order, equal its score exactly. */
+  value: number;
+}
+
+export type WindowKey = "5h" | "7d" | "7d-scoped";
+
+export interface ScoredAccount {
+  id: number;
+  name: string;
+  score: number;
+  /** Not exhausted and not waiting for a login: the only accounts a plain pick may choose. */
+  available: boolean;
+  exhausted: boolean;
+  /** Windows that are exhausted right now, in a fixed order. */
+  exhaustedWindows: WindowKey[];
+  /** When every exhausted window has reset; null when not exhausted or a reset time is unknown. */
+  exhaustedUntilMs: number | null;
+  stale: boolean;
+  staleReason: StaleReason | null;
+  rateLimited: boolean;
+  needsLogin: boolean;
+  activeSessions: number;
+  sampledAtMs: number | null;
+  /** Utilizations as scored (0 when unknown). */
+  util5Pct: number;
+  util7Pct: number;
+  scoped7: ScopedWeekly | null;
+  reset5AtMs: number | null;
+  reset7AtMs: number | null;
+  /** Share of each window's utilization still counted (1 = no reset credit). */
+  frac5: number;
+  frac7: number;
+  eff5: number;
+  eff7: number;
+  raw5: number;
+  raw7: number;
+  burn5PctPerHour: number;
+  /** Hours until raw 5h headroom runs out at the current burn; null when not burning. */
+  runwayHours: number | null;
+  terms: ScoreTerm[];
+}
+
+export interface PinState {
+  accountId: number;
+  updatedAtMs: number;
+  /** A session launched from the pinned cwd is still running. */
+  live: boolean;
+}
+
+export type PinBreakReason = "expired" | "unavailable" | "low-headroom";
+
+export type PinVerdict =
+  | { accountId: number; kept: true }
+  | { accountId: number; kept: false; reason: PinBreakReason };
+
+export interface DecideInput {
+  accounts: readonly AccountState[];
+  nowMs: number;
+  forcedId?: number | null;
+  pin?: PinState | null;
+  wait?: boolean;
+}
+
+export type NoneReason = "empty-pool" | "unknown-account" | "needs-login" | "no-fallback";
+
+export type Decision =
+  | {
+      kind: "forced" | "pinned" | "selected" | "fallback";
+      account: ScoredAccount;
+      ranked: ScoredAccount[];
+      /** Null when no pin was given or the account was forced. */
+      pin: PinVerdict | null;
+      warning: string | null;
+    }
+  | { kind: "wait"; wakeAtMs: number; ranked: ScoredAccount[]; pin: PinVerdict | null }
+  | { kind: "none"; reason: NoneReason; message: string; ranked: ScoredAccount[]; pin: PinVerdict | null };
+
+export type Forecast =
+  | { kind: "runs-dry"; atMs: number }
+  /** The window resets before it runs dry; null reset = no window open yet and runway beyond 5 h. */
+  | { kind: "lasts-to-reset"; resetAtMs: number | null }
+  | { kind: "idle" };

@@ -1,0 +1,55 @@
+import { describe, expect, test } from "bun:test";
+import { isNeverProjected, isPrivateEntry, isProjected } from "../../src/overlay/policy.ts";
+
+describe("overlay entry policy", () => {
+  test.each([
+    "daemon",
+    "ide",
+    "backups",
+    ".claude.json",
+    ".credentials.json",
+    ".last-update-result.json",
+    "remote-settings.json",
+    "mcp-needs-auth-cache.json",
+    "stats-cache.json",
+    "policy-limits.json",
+    ".claude.json.lock",
+    ".oauth_refresh.lock",
+    "settings.json.tmp.123.456",
+    ".claude.json.tmp.99.1",
+    "history.jsonl.tmp",
+    ".claude.json.backup",
+  ])("%s stays per-account", (name) => {
+    expect(isPrivateEntry(name)).toBe(true);
+    expect(isProjected(name)).toBe(false);
+  });
+
+  test.each([".DS_Store", "._settings.json", "._"])("%s is never projected", (name) => {
+    expect(isNeverProjected(name)).toBe(true);
+    expect(isProjected(name)).toBe(false);
+  });
+
+  test.each([
+    "settings.json",
+    "settings.local.json",
+    "projects",
+    "skills",
+    "plans",
+    "plugins",
+    "history.jsonl",
+    "CLAUDE.md",
+    "todos",
+    "shell-snapshots",
+    "agents",
+    "commands",
+    "ide-notes",
+    "daemons",
+    "lockfile-notes.md",
+    "claude.json",
+    "DS_Store",
+  ])("%s is shared through a link", (name) => {
+    expect(isPrivateEntry(name)).toBe(false);
+    expect(isNeverProjected(name)).toBe(false);
+    expect(isProjected(name)).toBe(true);
+  });
+});
