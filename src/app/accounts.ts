@@ -13,11 +13,12 @@ import {
   deleteAccountRow,
   insertAccount,
   nameTaken,
-  nextAccountId,
+  reserveAccountId,
   updateIdentity,
 } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { liveSessions } from "../store/sessions.ts";
+import { log } from "../ui/log.ts";
 
 export function accountConfigDir(env: Env, id: number): string {
   return join(env.accountsDir, accountDirName(id));
@@ -35,7 +36,8 @@ export function placeholderName(db: Db, id: number): string {
  * recording it: an account is recorded only once its login has produced an identity.
  */
 export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: string } {
-  const id = nextAccountId(db);
+  // Reserved, not just computed: two `ccp add` at once must not share (and wipe) one dir.
+  const id = writeTx(db, () => reserveAccountId(db));
   const configDir = accountConfigDir(env, id);
   if (existsSync(configDir)) {
     // Left over from an interrupted add: start clean, but never follow a link out of the pool.
@@ -58,6 +60,21 @@ export function discardAccountDir(env: Env, configDir: string): void {
   if (!existsSync(configDir)) return;
   teardownOverlay({ baseDir: env.claudeDir, accountDir: configDir });
   rmSync(configDir, { recursive: true, force: true });
+}
+
+/**
+ * Drops an account that was prepared but not recorded: its stored login (a Keychain item lives
+ * outside the dir) and its dir. Never throws: it runs while another error is on its way out.
+ */
+export async function discardPreparedAccount(env: Env, configDir: string): Promise<void> {
+  try {
+    await createCredentialStore(env).delete(configDir);
+  } catch (error) {
+    log.warn(
+      `Could not delete the login stored for ${configDir}: ${(error as Error).message} It belongs to no account.`,
+    );
+  }
+  discardAccountDir(env, configDir);
 }
 
 export interface RecordedAccount {
@@ -85,20 +102,23 @@ export function recordAccount(
     );
   }
   const finalName = name ?? identity.email ?? placeholderName(db, prepared.id);
-  writeTx(db, () => {
+  // Accepting the suggested email is not a custom name: `ccp rename --auto` may still rename it.
+  const nameIsCustom = name !== undefined && name !== identity.email;
+  const recordedName = writeTx(db, () => {
     const unique = nameTaken(db, finalName) ? `${finalName}-${prepared.id}` : finalName;
     insertAccount(db, {
       id: prepared.id,
       name: unique,
-      nameIsCustom: name !== undefined,
+      nameIsCustom,
       configDir: prepared.configDir,
       email: identity.email ?? null,
       orgName: identity.organizationName ?? null,
       accountUuid: identity.accountUuid,
       createdAtMs: nowMs,
     });
+    return unique;
   });
-  return { id: prepared.id, name: finalName, configDir: prepared.configDir, email: identity.email ?? null };
+  return { id: prepared.id, name: recordedName, configDir: prepared.configDir, email: identity.email ?? null };
 }
 
 /** Re-reads the identity an account's login wrote and stores it. */
@@ -124,20 +144,35 @@ export async function removeAccount(
   account: AccountRow,
   options: RemoveOptions,
 ): Promise<void> {
-  const live = liveSessions(db, options.nowMs).filter((s) => s.accountId === account.id);
-  if (live.length > 0) {
-    const pids = live.map((s) => (s.pid === null ? "a launch reserved by `ccp select`" : `pid ${s.pid}`));
-    throw new CcpError(
-      "conflict",
-      `Account ${account.name} has ${live.length} live session(s): ${pids.join(", ")}.`,
-      {
-        hint: "End those sessions first, then run `ccp remove` again.",
-      },
-    );
-  }
+  // Checked and deleted in one transaction, so a launch cannot slip in between.
+  writeTx(db, () => {
+    const live = liveSessions(db, options.nowMs).filter((s) => s.accountId === account.id);
+    if (live.length > 0) {
+      const pids = live.map((s) => (s.pid === null ? "a launch reserved by `ccp select`" : `pid ${s.pid}`));
+      throw new CcpError(
+        "conflict",
+        `Account ${account.name} has ${live.length} live session(s): ${pids.join(", ")}.`,
+        {
+          hint: "End those sessions first, then run `ccp remove` again.",
+        },
+      );
+    }
+    deleteAccountRow(db, account.id);
+  });
   const store = createCredentialStore(env);
-  if (!options.keepCredential) await store.delete(account.configDir);
-  writeTx(db, () => deleteAccountRow(db, account.id));
+  if (!options.keepCredential) {
+    try {
+      await store.delete(account.configDir);
+    } catch (cause) {
+      discardAccountDir(env, account.configDir);
+      const where = store.locate(account.configDir).description;
+      throw new CcpError(
+        "credential",
+        `Removed ${account.name} from the pool, but its stored login (${where}) could not be deleted.`,
+        { hint: "Delete it yourself; no account uses it any more.", cause },
+      );
+    }
+  }
   if (options.keepCredential && store.kind === "file") {
     // The login lives inside the dir on this platform: keep just that file.
     teardownOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });

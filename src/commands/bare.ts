@@ -17,9 +17,13 @@ export async function runBare(): Promise<number> {
   }
   const { canPrompt } = await import("../ui/prompts.ts");
   if (!canPrompt()) {
-    throw new CcpError("no-accounts", "The pool is empty and this is not a terminal, so there is nothing to show or set up.", {
-      hint: "Run `ccp add` in a terminal (or `ccp add --yes --run-login` in a script) to add your first account.",
-    });
+    throw new CcpError(
+      "no-accounts",
+      "The pool is empty and this is not a terminal, so there is nothing to show or set up.",
+      {
+        hint: "Run `ccp add` in a terminal (or `ccp add --yes --run-login` in a script) to add your first account.",
+      },
+    );
   }
   const { addAccounts } = await import("../app/add.ts");
   return addAccounts(e, { yes: false, runLogin: false, noAlias: false, noService: false, onboarding: true });

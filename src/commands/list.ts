@@ -38,7 +38,14 @@ export default defineCommand({
     const { renderColumns } = await import("../ui/table.ts");
     const lines = renderColumns([
       ["ID", "NAME", "EMAIL", "ORG", "CONFIG DIR", "CREDENTIAL"],
-      ...rows.map((r) => [String(r.id), r.name, r.email ?? "-", r.organization ?? "-", r.configDir, r.credentialLocation]),
+      ...rows.map((r) => [
+        String(r.id),
+        r.name,
+        r.email ?? "-",
+        r.organization ?? "-",
+        r.configDir,
+        r.credentialLocation,
+      ]),
     ]);
     process.stdout.write(`${lines.join("\n")}\n`);
     return 0;

@@ -22,7 +22,10 @@ export default defineCommand({
     }
     try {
       const account = resolveAccount(db, args.account as string);
-      await removeAccount(e, db, account, { keepCredential: Boolean(args["keep-credential"]), nowMs: Date.now() });
+      await removeAccount(e, db, account, {
+        keepCredential: Boolean(args["keep-credential"]),
+        nowMs: Date.now(),
+      });
       log.success(
         `Removed ${account.name} (account ${account.id})${args["keep-credential"] ? "; its stored login was kept" : ""}.`,
       );

@@ -12,11 +12,17 @@ export default defineCommand({
   },
   async run({ args }) {
     if (args.auto && (args.account !== undefined || args.name !== undefined)) {
-      throw usageError("`ccp rename --auto` takes no account or name.", "Run `ccp rename --auto`, or `ccp rename <id> <name>`.");
+      throw usageError(
+        "`ccp rename --auto` takes no account or name.",
+        "Run `ccp rename --auto`, or `ccp rename <id> <name>`.",
+      );
     }
     if (!args.auto && args.force) throw usageError("--force only applies with --auto.");
     if (!args.auto && (args.account === undefined || args.name === undefined)) {
-      throw usageError("`ccp rename` needs an account and a new name.", "Example: `ccp rename 2 work`, or `ccp rename --auto`.");
+      throw usageError(
+        "`ccp rename` needs an account and a new name.",
+        "Example: `ccp rename 2 work`, or `ccp rename --auto`.",
+      );
     }
     const e = env();
     const { openExistingPool } = await import("../app/pool.ts");
@@ -60,7 +66,8 @@ export default defineCommand({
           changed++;
         }
       });
-      if (changed === 0) log.info("Every account already has its derived name (custom names are kept without --force).");
+      if (changed === 0)
+        log.info("Every account already has its derived name (custom names are kept without --force).");
       return 0;
     } finally {
       db.close();

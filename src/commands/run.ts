@@ -1,5 +1,5 @@
 import { defineCommand } from "../command.ts";
-import { notImplemented } from "../errors.ts";
+import { env } from "../env.ts";
 
 export default defineCommand({
   meta: { name: "run", description: "Launch claude on the emptiest account, forwarding every argument" },
@@ -10,11 +10,13 @@ export default defineCommand({
       required: false,
     },
   },
+  // Never reached: main.ts routes `run` to runLaunch before any parsing, so claude's flags stay intact.
   run() {
-    throw notImplemented("run");
+    return 0;
   },
 });
 
-export async function runLaunch(_claudeArgs: string[]): Promise<number> {
-  throw notImplemented("run");
+export async function runLaunch(claudeArgs: string[]): Promise<number> {
+  const { launch } = await import("../app/launch.ts");
+  return launch(env(), { claudeArgs, cwd: process.cwd() });
 }

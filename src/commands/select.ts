@@ -1,5 +1,7 @@
 import { defineCommand } from "../command.ts";
-import { notImplemented } from "../errors.ts";
+import { parseDurationMs } from "../duration.ts";
+import { env } from "../env.ts";
+import { CcpError, usageError } from "../errors.ts";
 
 export default defineCommand({
   meta: {
@@ -22,7 +24,59 @@ export default defineCommand({
     json: { type: "boolean", description: "Print the decision as JSON" },
     explain: { type: "boolean", description: "Print every account's score, term by term, on stderr" },
   },
-  run() {
-    throw notImplemented("select");
+  async run({ args }) {
+    const freshMs = parseDurationMs(args.fresh ?? "60s");
+    if (freshMs === undefined) {
+      throw usageError(`--fresh takes a duration such as 30s, 2m or 1h (got "${args.fresh}").`);
+    }
+    if (args.account !== undefined && args.account.trim() === "")
+      throw usageError("--account needs an account id or name.");
+    const e = env();
+    const { openExistingPool } = await import("../app/pool.ts");
+    const db = openExistingPool(e);
+    if (!db) {
+      if (args.account !== undefined) {
+        throw new CcpError("unknown-account", `No account "${args.account}": the pool is empty.`, {
+          hint: "Run `ccp add` first.",
+        });
+      }
+      throw new CcpError("no-accounts", "The pool is empty.", {
+        hint: "Run `ccp add` to add your first subscription.",
+      });
+    }
+    const { announceLine, selectAccount } = await import("../app/select.ts");
+    const { log } = await import("../ui/log.ts");
+    try {
+      const selection = await selectAccount(e, db, {
+        forced: args.account ?? e.forcedAccount,
+        wait: Boolean(args.wait),
+        noDaemon: Boolean(args["no-daemon"]),
+        freshMs,
+        cwd: process.cwd(),
+        kind: "select",
+        pid: null,
+        onWait: (wakeAtMs) => {
+          if (process.stderr.isTTY)
+            log.dim(
+              `Every account is exhausted; checking again at ${new Date(wakeAtMs).toLocaleTimeString()}…`,
+            );
+        },
+      });
+      if (args.explain) {
+        const { renderExplain } = await import("../ui/explain.ts");
+        process.stderr.write(`${renderExplain(selection.decision)}\n`);
+      }
+      if (args.json) {
+        const { decisionJson } = await import("../ui/explain.ts");
+        process.stdout.write(`${JSON.stringify(decisionJson(selection), null, 2)}\n`);
+      } else {
+        process.stdout.write(`${selection.account.configDir}\n`);
+      }
+      if (process.stderr.isTTY) log.info(announceLine(selection));
+      if (selection.decision.warning) log.warn(selection.decision.warning);
+      return 0;
+    } finally {
+      db.close();
+    }
   },
 });

@@ -58,7 +58,9 @@ export function findAccount(db: Db, ref: string): AccountRow | undefined {
     const byId = getAccount(db, Number(idMatch[1]));
     if (byId) return byId;
   }
-  const r = db.query<RawAccount, [string]>("SELECT * FROM accounts WHERE name = ? COLLATE NOCASE").get(trimmed);
+  const r = db
+    .query<RawAccount, [string]>("SELECT * FROM accounts WHERE name = ? COLLATE NOCASE")
+    .get(trimmed);
   return r ? toRow(r) : undefined;
 }
 
@@ -69,7 +71,8 @@ export function resolveAccount(db: Db, ref: string): AccountRow {
   const known = listAccounts(db).map((a) => `${a.id} (${a.name})`);
   const shown = ref.length > 60 ? `${ref.slice(0, 57)}...` : ref;
   throw new CcpError("unknown-account", `No account "${shown}" in the pool.`, {
-    hint: known.length > 0 ? `Known accounts: ${known.join(", ")}.` : "The pool is empty: run `ccp add` first.",
+    hint:
+      known.length > 0 ? `Known accounts: ${known.join(", ")}.` : "The pool is empty: run `ccp add` first.",
   });
 }
 
@@ -81,6 +84,23 @@ export function nextAccountId(db: Db): number {
   const maxRow = db.query<{ m: number | null }, []>("SELECT max(id) AS m FROM accounts").get();
   const last = db.query<{ value: string }, []>("SELECT value FROM meta WHERE key = 'last_account_id'").get();
   return Math.max(maxRow?.m ?? 0, Number(last?.value ?? 0)) + 1;
+}
+
+/**
+ * Takes the next id for an account being added and records it as used, so a second `ccp add`
+ * running at the same time gets another id (and another dir). Call inside a write transaction.
+ */
+export function reserveAccountId(db: Db): number {
+  const id = nextAccountId(db);
+  bumpLastAccountId(db, id);
+  return id;
+}
+
+function bumpLastAccountId(db: Db, id: number): void {
+  db.run(
+    "INSERT INTO meta (key, value) VALUES ('last_account_id', ?) ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+    [String(id)],
+  );
 }
 
 export interface NewAccount {
@@ -98,12 +118,18 @@ export function insertAccount(db: Db, a: NewAccount): void {
   db.run(
     `INSERT INTO accounts (id, name, name_is_custom, config_dir, email, org_name, account_uuid, created_at_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [a.id, a.name, a.nameIsCustom ? 1 : 0, a.configDir, a.email ?? null, a.orgName ?? null, a.accountUuid ?? null, a.createdAtMs],
+    [
+      a.id,
+      a.name,
+      a.nameIsCustom ? 1 : 0,
+      a.configDir,
+      a.email ?? null,
+      a.orgName ?? null,
+      a.accountUuid ?? null,
+      a.createdAtMs,
+    ],
   );
-  db.run(
-    "INSERT INTO meta (key, value) VALUES ('last_account_id', ?) ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
-    [String(a.id)],
-  );
+  bumpLastAccountId(db, a.id);
 }
 
 export function updateIdentity(

@@ -24,7 +24,14 @@ interface RawSession {
 
 export function insertSession(
   db: Db,
-  s: { accountId: number; kind: SessionKind; pid: number | null; cwd: string | null; startedAtMs: number; expiresAtMs?: number | null },
+  s: {
+    accountId: number;
+    kind: SessionKind;
+    pid: number | null;
+    cwd: string | null;
+    startedAtMs: number;
+    expiresAtMs?: number | null;
+  },
 ): number {
   const r = db
     .query<{ id: number }, [number, string, number | null, string | null, number, number | null]>(
@@ -110,7 +117,9 @@ export function getPin(db: Db, cwd: string): PinRow | undefined {
       "SELECT * FROM pins WHERE cwd = ?",
     )
     .get(cwd);
-  return r ? { cwd: r.cwd, accountId: r.account_id, updatedAtMs: r.updated_at_ms, manual: r.manual === 1 } : undefined;
+  return r
+    ? { cwd: r.cwd, accountId: r.account_id, updatedAtMs: r.updated_at_ms, manual: r.manual === 1 }
+    : undefined;
 }
 
 export function setPin(db: Db, cwd: string, accountId: number, nowMs: number, manual = false): void {

@@ -4,7 +4,9 @@
 //                       fail (exit 1, no identity) | hang (never log in) | exit (log in, then exit 0)
 //   claude --version    prints a version
 //   anything else       appends {argv, env, pid} as one JSON line to $FAKE_CLAUDE_RECORD, then
-//                       sleeps FAKE_CLAUDE_SLEEP_MS and exits FAKE_CLAUDE_EXIT (default 0)
+//                       sleeps FAKE_CLAUDE_SLEEP_MS and exits FAKE_CLAUDE_EXIT (default 0);
+//                       FAKE_CLAUDE_SELF_SIGNAL kills itself with that signal; FAKE_CLAUDE_READY
+//                       names a file it writes its pid to once running
 import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -72,6 +74,9 @@ if (record) {
   }
   appendFileSync(record, `${JSON.stringify({ argv: args, env, pid: process.pid, cwd: process.cwd() })}\n`);
 }
+const selfSignal = process.env.FAKE_CLAUDE_SELF_SIGNAL;
+if (selfSignal) process.kill(process.pid, selfSignal as NodeJS.Signals);
+if (process.env.FAKE_CLAUDE_READY) writeFileSync(process.env.FAKE_CLAUDE_READY, String(process.pid));
 const sleepMs = Number(process.env.FAKE_CLAUDE_SLEEP_MS ?? 0);
 if (sleepMs > 0) await Bun.sleep(sleepMs);
 process.exit(Number(process.env.FAKE_CLAUDE_EXIT ?? 0));

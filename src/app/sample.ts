@@ -1,0 +1,135 @@
+// One usage poll of one account, and how its outcome is recorded. Shared by live sampling in
+// select/status and by the daemon. Tokens are read here and never leave this function.
+import type { Env } from "../env.ts";
+import { isCcpError } from "../errors.ts";
+import type { CredentialStore } from "../secrets/types.ts";
+import type { AccountRow } from "../store/accounts.ts";
+import type { Db } from "../store/db.ts";
+import { updateHealth } from "../store/health.ts";
+import { type SampleStatus, insertSample } from "../store/usage.ts";
+import { fetchUsage } from "../usage/client.ts";
+import { isUsageError } from "../usage/errors.ts";
+import type { UsageSnapshot } from "../usage/payloads.ts";
+
+export const NO_CREDENTIAL = "no-credential";
+
+export interface PollResult {
+  accountId: number;
+  takenAtMs: number;
+  status: SampleStatus;
+  snapshot: UsageSnapshot | null;
+  /** Token-free description of what went wrong. */
+  error: string | null;
+  retryAfterMs: number | null;
+  /** The failure was about the login (401/403, or nothing stored). */
+  authFailure: boolean;
+  /** The failure was the network or a timeout (for outage detection). */
+  networkFailure: boolean;
+}
+
+export interface PollOptions {
+  timeoutMs?: number;
+  claudeVersion?: string;
+  now?: () => number;
+  signal?: AbortSignal;
+}
+
+export async function pollAccount(
+  env: Env,
+  store: CredentialStore,
+  account: AccountRow,
+  options: PollOptions = {},
+): Promise<PollResult> {
+  const now = options.now ?? Date.now;
+  const base = {
+    accountId: account.id,
+    snapshot: null,
+    retryAfterMs: null,
+    authFailure: false,
+    networkFailure: false,
+  };
+  let accessToken: string | undefined;
+  try {
+    accessToken = (await store.read(account.configDir))?.claudeAiOauth?.accessToken;
+  } catch (error) {
+    const message = isCcpError(error) ? error.message : "the stored login could not be read";
+    return { ...base, takenAtMs: now(), status: "error", error: message };
+  }
+  if (!accessToken) {
+    return { ...base, takenAtMs: now(), status: "unauthorized", error: NO_CREDENTIAL, authFailure: true };
+  }
+  try {
+    const snapshot = await fetchUsage(env.usageUrl, accessToken, {
+      timeoutMs: options.timeoutMs,
+      claudeVersion: options.claudeVersion,
+      signal: options.signal,
+      now,
+    });
+    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: null };
+  } catch (error) {
+    if (!isUsageError(error)) {
+      return { ...base, takenAtMs: now(), status: "error", error: "unexpected failure while sampling usage" };
+    }
+    const status: SampleStatus =
+      error.kind === "rate-limited"
+        ? "rate_limited"
+        : error.kind === "unauthorized"
+          ? "unauthorized"
+          : "error";
+    return {
+      ...base,
+      takenAtMs: now(),
+      status,
+      error: error.message,
+      retryAfterMs: error.retryAfterMs,
+      authFailure: error.kind === "unauthorized",
+      networkFailure: error.kind === "network" || error.kind === "timeout",
+    };
+  }
+}
+
+/** Writes the sample row and the account's login health. Call inside a write transaction. */
+export function recordPoll(db: Db, result: PollResult): void {
+  const s = result.snapshot;
+  insertSample(db, {
+    accountId: result.accountId,
+    takenAtMs: result.takenAtMs,
+    status: result.status,
+    util5Pct: s?.util5Pct ?? null,
+    reset5AtMs: s?.reset5AtMs ?? null,
+    util7Pct: s?.util7Pct ?? null,
+    reset7AtMs: s?.reset7AtMs ?? null,
+    scoped7Pct: s?.scoped7?.pct ?? null,
+    scoped7ResetAtMs: s?.scoped7?.resetAtMs ?? null,
+    scoped7Model: s?.scoped7?.model ?? null,
+    extraUsageEnabled: s?.extraUsageEnabled ?? null,
+    error: result.error,
+  });
+  if (result.status === "ok") {
+    updateHealth(db, result.accountId, result.takenAtMs, {
+      consecutiveAuthFailures: 0,
+      needsLogin: false,
+      lastError: null,
+    });
+  } else if (result.error === NO_CREDENTIAL) {
+    updateHealth(db, result.accountId, result.takenAtMs, { needsLogin: true, lastError: "no stored login" });
+  }
+}
+
+/** Polls the given accounts in parallel (bounded by the per-request timeout) and records all results. */
+export async function sampleAccounts(
+  env: Env,
+  db: Db,
+  accounts: AccountRow[],
+  options: PollOptions = {},
+): Promise<PollResult[]> {
+  if (accounts.length === 0) return [];
+  const { createCredentialStore } = await import("../secrets/index.ts");
+  const store = createCredentialStore(env);
+  const results = await Promise.all(accounts.map((a) => pollAccount(env, store, a, options)));
+  const { writeTx } = await import("../store/db.ts");
+  writeTx(db, () => {
+    for (const r of results) recordPoll(db, r);
+  });
+  return results;
+}

@@ -1,0 +1,197 @@
+// The choice of account for a launch: read the pool, sample live when the cached data is too old
+// and no daemon keeps it fresh, score (pure), and record the decision in the same write
+// transaction so concurrent launches see each other.
+import type { Env } from "../env.ts";
+import { CcpError } from "../errors.ts";
+import { BURN_WINDOW_MS } from "../score/constants.ts";
+import { decide } from "../score/decide.ts";
+import type { AccountState, Decision, ScoredAccount } from "../score/types.ts";
+import { type AccountRow, listAccounts, resolveAccount } from "../store/accounts.ts";
+import { type Db, writeTx } from "../store/db.ts";
+import { allHealth } from "../store/health.ts";
+import { daemonAlive } from "../store/meta.ts";
+import {
+  type OpenSession,
+  type SessionKind,
+  getPin,
+  insertSession,
+  liveSessions,
+  setPin,
+} from "../store/sessions.ts";
+import { goodSamplesSince, newestGoodSamples, newestSamples } from "../store/usage.ts";
+
+/** A `ccp select` reservation counts as a live session this long, until the launched claude is seen. */
+export const RESERVATION_TTL_MS = 10 * 60_000;
+/** Live samples taken on the hot path give up after this. */
+export const LIVE_SAMPLE_TIMEOUT_MS = 5_000;
+const NO_CREDENTIAL = "no-credential";
+
+export interface PoolSnapshot {
+  accounts: AccountRow[];
+  states: AccountState[];
+  sessions: OpenSession[];
+}
+
+/** Everything the score needs, read in one go. */
+export function readPool(db: Db, nowMs: number): PoolSnapshot {
+  const accounts = listAccounts(db);
+  const newest = newestSamples(db);
+  const good = newestGoodSamples(db);
+  const history = goodSamplesSince(db, nowMs - BURN_WINDOW_MS);
+  const health = allHealth(db);
+  const sessions = liveSessions(db, nowMs);
+  const states = accounts.map((a): AccountState => {
+    const g = good.get(a.id);
+    const n = newest.get(a.id);
+    const h = health.get(a.id);
+    return {
+      id: a.id,
+      name: a.name,
+      latest: g
+        ? {
+            takenAtMs: g.takenAtMs,
+            util5Pct: g.util5Pct,
+            reset5AtMs: g.reset5AtMs,
+            util7Pct: g.util7Pct,
+            reset7AtMs: g.reset7AtMs,
+            scoped7:
+              g.scoped7Pct === null
+                ? null
+                : { pct: g.scoped7Pct, resetAtMs: g.scoped7ResetAtMs, model: g.scoped7Model ?? "" },
+          }
+        : null,
+      history: (history.get(a.id) ?? [])
+        .filter((s) => s.util5Pct !== null)
+        .map((s) => ({ takenAtMs: s.takenAtMs, util5Pct: s.util5Pct as number, reset5AtMs: s.reset5AtMs })),
+      rateLimited: n?.status === "rate_limited",
+      needsLogin: Boolean(h?.needsLogin) || (n?.status === "unauthorized" && n.error === NO_CREDENTIAL),
+      refreshFailed: Boolean(h?.refreshFailed),
+      activeSessions: sessions.filter((s) => s.accountId === a.id).length,
+    };
+  });
+  return { accounts, states, sessions };
+}
+
+/** Accounts whose newest sample (of any outcome) is older than `freshMs`. */
+export function accountsNeedingSample(db: Db, nowMs: number, freshMs: number): AccountRow[] {
+  const newest = newestSamples(db);
+  return listAccounts(db).filter((a) => {
+    const n = newest.get(a.id);
+    return !n || nowMs - n.takenAtMs > freshMs;
+  });
+}
+
+export interface SelectOptions {
+  /** Account id or name to force. */
+  forced?: string;
+  wait: boolean;
+  noDaemon: boolean;
+  freshMs: number;
+  cwd: string;
+  kind: SessionKind;
+  /** The process that owns the session (the shim), or null for a reservation. */
+  pid: number | null;
+  /** Called each time --wait goes back to sleep. */
+  onWait?: (wakeAtMs: number, ranked: ScoredAccount[]) => void;
+  now?: () => number;
+}
+
+export type Picked = Extract<Decision, { account: ScoredAccount }>;
+
+export interface Selection {
+  decision: Picked;
+  account: AccountRow;
+  sessionId: number;
+  /** Live samples taken for this decision (0 when the cache was fresh enough). */
+  sampled: number;
+}
+
+function noneError(decision: Extract<Decision, { kind: "none" }>): CcpError {
+  const hint =
+    decision.reason === "empty-pool"
+      ? "Run `ccp add` to add your first subscription."
+      : decision.reason === "needs-login"
+        ? "Run `ccp doctor` to see which accounts need a new login."
+        : "Run `ccp status` to see every account; `ccp select --wait` waits for headroom.";
+  return new CcpError(decision.reason === "empty-pool" ? "no-accounts" : "failure", decision.message, {
+    hint,
+  });
+}
+
+export async function selectAccount(env: Env, db: Db, options: SelectOptions): Promise<Selection> {
+  const now = options.now ?? Date.now;
+  const forcedRow = options.forced === undefined ? undefined : resolveAccount(db, options.forced);
+  let sampled = 0;
+  for (;;) {
+    const sampleNow = options.noDaemon || !daemonAlive(db, now());
+    if (sampleNow) {
+      const stale = accountsNeedingSample(db, now(), options.freshMs);
+      if (stale.length > 0) {
+        const { sampleAccounts } = await import("./sample.ts");
+        sampled += (await sampleAccounts(env, db, stale, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS })).length;
+      }
+    }
+    const outcome = writeTx(db, () => {
+      const nowMs = now();
+      const pool = readPool(db, nowMs);
+      const pinRow = forcedRow ? undefined : getPin(db, options.cwd);
+      const pin = pinRow
+        ? {
+            accountId: pinRow.accountId,
+            updatedAtMs: pinRow.updatedAtMs,
+            live: pool.sessions.some((s) => s.cwd === options.cwd && s.accountId === pinRow.accountId),
+          }
+        : null;
+      const decision = decide({
+        accounts: pool.states,
+        nowMs,
+        forcedId: forcedRow?.id ?? null,
+        pin,
+        wait: options.wait,
+      });
+      if (decision.kind === "wait" || decision.kind === "none") return { decision };
+      const account = pool.accounts.find((a) => a.id === decision.account.id) as AccountRow;
+      const sessionId = insertSession(db, {
+        accountId: account.id,
+        kind: options.kind,
+        pid: options.pid,
+        cwd: options.cwd,
+        startedAtMs: nowMs,
+        expiresAtMs: options.pid === null ? nowMs + RESERVATION_TTL_MS : null,
+      });
+      // A forced launch does not move the directory's pin.
+      if (decision.kind !== "forced") setPin(db, options.cwd, account.id, nowMs);
+      return { decision, account, sessionId };
+    });
+    const { decision } = outcome;
+    if (decision.kind === "none") throw noneError(decision);
+    if (decision.kind === "wait") {
+      options.onWait?.(decision.wakeAtMs, decision.ranked);
+      await Bun.sleep(Math.max(250, decision.wakeAtMs - now()));
+      continue;
+    }
+    return {
+      decision,
+      account: outcome.account as AccountRow,
+      sessionId: outcome.sessionId as number,
+      sampled,
+    };
+  }
+}
+
+export function formatPct(value: number): string {
+  return `${Math.round(value)}%`;
+}
+
+/** The line `run` (and `select` on a terminal) prints about its choice. */
+export function announceLine(selection: Selection): string {
+  const { decision, account } = selection;
+  if (decision.kind === "pinned") return `Reusing ${account.name} (pinned)`;
+  const a = decision.account;
+  const usage =
+    a.sampledAtMs === null
+      ? "no usage data yet"
+      : `5h ${formatPct(a.util5Pct)} used · 7d ${formatPct(a.util7Pct)} used`;
+  const verb = decision.kind === "forced" ? "Using" : "Selected";
+  return `${verb} ${account.name} · ${usage}`;
+}

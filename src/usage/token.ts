@@ -1,0 +1,85 @@
+import type { CredentialBlob, OAuthCredential } from "../secrets/types.ts";
+import { UsageError } from "./errors.ts";
+import { claudeUserAgent, type HttpOptions, jsonBody, sendRequest, statusError } from "./http.ts";
+import { PayloadError, parseTokenPayload, type TokenGrant } from "./payloads.ts";
+
+export type { TokenGrant } from "./payloads.ts";
+
+/** Claude Code's public OAuth client id. */
+export const CLAUDE_OAUTH_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
+
+/** Used when a token answer has no usable `expires_in`: short, so claude refreshes early rather than late. */
+export const FALLBACK_EXPIRES_IN_S = 3600;
+
+function oauthErrorCode(text: string): string | null {
+  try {
+    const json: unknown = JSON.parse(text);
+    if (json && typeof json === "object" && "error" in json && typeof json.error === "string") {
+      // Only a short identifier is kept; error_description is free text and never shown.
+      return /^[a-z0-9_.-]{1,64}$/i.test(json.error) ? json.error : null;
+    }
+  } catch {
+    // Not JSON: no OAuth error code.
+  }
+  return null;
+}
+
+/**
+ * `POST` the refresh grant to the token URL. Never retried here: a refresh token is single-use and
+ * a replay would kill the chain. Throws UsageError; kind `invalid-grant` only for a 400 carrying
+ * `{"error":"invalid_grant"}`.
+ */
+export async function requestTokenRefresh(
+  tokenUrl: string,
+  refreshToken: string,
+  options: HttpOptions = {},
+): Promise<TokenGrant> {
+  const answer = await sendRequest(
+    {
+      endpoint: "token",
+      url: tokenUrl,
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "User-Agent": claudeUserAgent(options.claudeVersion),
+      },
+      body: { grant_type: "refresh_token", refresh_token: refreshToken, client_id: CLAUDE_OAUTH_CLIENT_ID },
+    },
+    options,
+  );
+  if (answer.status < 200 || answer.status > 299) {
+    const code = answer.body.ok ? oauthErrorCode(answer.body.text) : null;
+    if (answer.status === 400 && code === "invalid_grant") {
+      throw new UsageError("invalid-grant", { endpoint: "token", status: 400 });
+    }
+    const error = statusError(answer, "token", (options.now ?? Date.now)());
+    if (error.kind === "http" && code)
+      throw new UsageError("http", { endpoint: "token", status: answer.status, detail: code });
+    throw error;
+  }
+  try {
+    return parseTokenPayload(jsonBody(answer, "token"));
+  } catch (error) {
+    if (error instanceof PayloadError)
+      throw new UsageError("contract", { endpoint: "token", status: answer.status, detail: error.detail });
+    throw error;
+  }
+}
+
+/**
+ * The blob to store after a refresh: every field of the old blob is kept (subscriptionType,
+ * rateLimitTier, mcpOAuth, unknown keys); tokens, expiry and (when the answer lists them) scopes change.
+ */
+export function applyTokenGrant(blob: CredentialBlob, grant: TokenGrant, nowMs: number): CredentialBlob {
+  const old: Partial<OAuthCredential> = blob.claudeAiOauth ?? {};
+  const oauth: OAuthCredential = {
+    ...old,
+    accessToken: grant.accessToken,
+    expiresAt: Math.round(nowMs + (grant.expiresInS ?? FALLBACK_EXPIRES_IN_S) * 1000),
+  };
+  const refreshToken = grant.refreshToken ?? old.refreshToken;
+  if (refreshToken !== undefined) oauth.refreshToken = refreshToken;
+  if (grant.scopes) oauth.scopes = grant.scopes;
+  return { ...blob, claudeAiOauth: oauth };
+}
