@@ -18,7 +18,7 @@ import {
   liveSessions,
   setPin,
 } from "../store/sessions.ts";
-import { goodSamplesSince, newestGoodSamples, newestSamples } from "../store/usage.ts";
+import { burnHistorySince, newestGoodSamples, newestSamples } from "../store/usage.ts";
 
 /** A `ccp select` reservation counts as a live session this long, until the launched claude is seen. */
 export const RESERVATION_TTL_MS = 10 * 60_000;
@@ -37,7 +37,7 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
   const accounts = listAccounts(db);
   const newest = newestSamples(db);
   const good = newestGoodSamples(db);
-  const history = goodSamplesSince(db, nowMs - BURN_WINDOW_MS);
+  const history = burnHistorySince(db, nowMs - BURN_WINDOW_MS);
   const health = allHealth(db);
   const sessions = liveSessions(db, nowMs);
   const states = accounts.map((a): AccountState => {
@@ -60,9 +60,7 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
                 : { pct: g.scoped7Pct, resetAtMs: g.scoped7ResetAtMs, model: g.scoped7Model ?? "" },
           }
         : null,
-      history: (history.get(a.id) ?? [])
-        .filter((s) => s.util5Pct !== null)
-        .map((s) => ({ takenAtMs: s.takenAtMs, util5Pct: s.util5Pct as number, reset5AtMs: s.reset5AtMs })),
+      history: history.get(a.id) ?? [],
       rateLimited: n?.status === "rate_limited",
       needsLogin: Boolean(h?.needsLogin) || (n?.status === "unauthorized" && n.error === NO_CREDENTIAL),
       refreshFailed: Boolean(h?.refreshFailed),

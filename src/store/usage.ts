@@ -117,3 +117,32 @@ export function newestGoodSamples(db: Db): Map<number, UsageSampleRow> {
 export function pruneSamples(db: Db, beforeMs: number): void {
   db.run("DELETE FROM usage_samples WHERE taken_at_ms < ?", [beforeMs]);
 }
+
+export interface BurnPoint {
+  takenAtMs: number;
+  util5Pct: number;
+  reset5AtMs: number | null;
+}
+
+/**
+ * Good 5h readings since `sinceMs`, per account, for burn rates. On the hot path: only the three
+ * columns needed, read as arrays rather than objects.
+ */
+export function burnHistorySince(db: Db, sinceMs: number): Map<number, BurnPoint[]> {
+  const rows = db
+    .query<[number, number, number, number | null], [number]>(
+      `SELECT account_id, taken_at_ms, util5_pct, reset5_at_ms FROM usage_samples
+       WHERE taken_at_ms >= ? AND status = 'ok' AND util5_pct IS NOT NULL`,
+    )
+    .values(sinceMs) as Array<[number, number, number, number | null]>;
+  const out = new Map<number, BurnPoint[]>();
+  for (const [accountId, takenAtMs, util5Pct, reset5AtMs] of rows) {
+    let list = out.get(accountId);
+    if (!list) {
+      list = [];
+      out.set(accountId, list);
+    }
+    list.push({ takenAtMs, util5Pct, reset5AtMs });
+  }
+  return out;
+}
