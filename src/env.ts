@@ -27,6 +27,8 @@ export interface Env {
   /** CCP_ACCOUNT: id or name to force for `run`. */
   forcedAccount: string | undefined;
   pollIntervalMs: number | undefined;
+  /** CCP_DAEMON_AUTOSTART=0 stops select/run/init/add from starting the daemon on their own. */
+  daemonAutostart: boolean;
   /** User name for the Keychain account attribute. */
   user: string;
   shell: string | undefined;
@@ -128,6 +130,7 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
     securityBin: e.CCP_SECURITY_BIN ?? "/usr/bin/security",
     forcedAccount: e.CCP_ACCOUNT,
     pollIntervalMs: e.CCP_POLL_INTERVAL === undefined ? undefined : parseDurationMs(e.CCP_POLL_INTERVAL),
+    daemonAutostart: !["0", "false", "no", "off"].includes((raw.CCP_DAEMON_AUTOSTART ?? "").toLowerCase()),
     user: userName(raw),
     shell: raw.SHELL || undefined,
     path: raw.PATH ?? "",

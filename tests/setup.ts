@@ -13,5 +13,7 @@ process.env.HOME = join(root, "home");
 process.env.CCP_HOME = join(root, "home", ".cc-pool");
 process.env.CCP_SECRET_STORE = "file";
 process.env.NO_COLOR = "1";
+// Tests that want a daemon start one themselves; no command may spawn one behind their back.
+process.env.CCP_DAEMON_AUTOSTART = "0";
 process.env.CCP_TEST_ROOT = root;
 mkdirSync(process.env.HOME, { recursive: true });

@@ -118,7 +118,12 @@ export function recordAccount(
     });
     return unique;
   });
-  return { id: prepared.id, name: recordedName, configDir: prepared.configDir, email: identity.email ?? null };
+  return {
+    id: prepared.id,
+    name: recordedName,
+    configDir: prepared.configDir,
+    email: identity.email ?? null,
+  };
 }
 
 /** Re-reads the identity an account's login wrote and stores it. */
@@ -174,6 +179,7 @@ export async function removeAccount(
     }
   }
   if (options.keepCredential && store.kind === "file") {
+    if (!existsSync(account.configDir)) return;
     // The login lives inside the dir on this platform: keep just that file.
     teardownOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });
     for (const entry of readdirSync(account.configDir)) {

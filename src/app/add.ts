@@ -5,7 +5,12 @@ import { type AccountRow, listAccounts, nameTaken, validateAccountName } from ".
 import type { Db } from "../store/db.ts";
 import { log } from "../ui/log.ts";
 import * as prompts from "../ui/prompts.ts";
-import { type RecordedAccount, discardAccountDir, prepareAccountDir, recordAccount } from "./accounts.ts";
+import {
+  type RecordedAccount,
+  discardPreparedAccount,
+  prepareAccountDir,
+  recordAccount,
+} from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
 import { loginCommand, loginHere, waitForLoginElsewhere } from "./login.ts";
 import { openPool } from "./pool.ts";
@@ -108,7 +113,7 @@ async function addOne(
           false,
         );
         if (!keep) {
-          discardAccountDir(env, prepared.configDir);
+          await discardPreparedAccount(env, prepared.configDir);
           log.info(`Skipped: ${who} stays in the pool once.`);
           return undefined;
         }
@@ -123,12 +128,14 @@ async function addOne(
     log.success(`Added ${recorded.name}.`);
     return recorded;
   } catch (error) {
-    discardAccountDir(env, prepared.configDir);
+    await discardPreparedAccount(env, prepared.configDir);
     throw error;
   }
 }
 
 export async function addAccounts(env: Env, options: AddOptions): Promise<number> {
+  // Bad flags are usage errors (exit 2) whatever else is wrong.
+  const label = options.label === undefined ? undefined : validateAccountName(options.label);
   const interactive = prompts.canPrompt();
   if (!interactive && !options.yes && options.count === undefined) {
     throw new CcpError("no-tty", "`ccp add` needs a terminal to ask how to log in.", {
@@ -140,13 +147,15 @@ export async function addAccounts(env: Env, options: AddOptions): Promise<number
       hint: "Add --run-login to log in in this terminal without asking.",
     });
   }
-  const label = options.label === undefined ? undefined : validateAccountName(options.label);
   const claudeBin = findClaude(env);
   const db = openPool(env);
   try {
+    if (label !== undefined && nameTaken(db, label)) {
+      throw usageError(`Another account is already named "${label}".`, "Pick a different --label.");
+    }
     if (options.onboarding) prompts.intro("cc-pool");
     log.success(`Set up cc-pool in ${env.ccpHome}.`);
-    const target = options.yes ? 1 : options.count;
+    const target = options.count ?? (options.yes ? 1 : undefined);
     const added: RecordedAccount[] = [];
     for (let i = 0; target === undefined || i < target; i++) {
       const one = await addOne(env, db, claudeBin, options, i === 0 ? label : undefined);

@@ -30,10 +30,15 @@ export function restoreTerminal(): void {
 async function stopChild(child: Subprocess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill("SIGTERM");
+  // A timer that is cleared, not Bun.sleep: a pending sleep would keep ccp alive for the whole grace.
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const done = await Promise.race([
     child.exited.then(() => true),
-    Bun.sleep(TERM_GRACE_MS).then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), TERM_GRACE_MS);
+    }),
   ]);
+  clearTimeout(timer);
   if (!done) {
     child.kill("SIGKILL");
     await child.exited;

@@ -1,5 +1,41 @@
 import { defineCommand } from "../command.ts";
-import { notImplemented } from "../errors.ts";
+import type { DoctorReport, Finding } from "../app/doctor.ts";
+import { env } from "../env.ts";
+import { colors } from "../ui/color.ts";
+
+function label(f: Finding): string {
+  return f.account ? `account ${f.account.id} (${f.account.name}) · ${f.check}` : f.check;
+}
+
+/** The report for people: one line per finding, the repair under each problem, a verdict. */
+function renderReport(report: DoctorReport, fixRequested: boolean): string[] {
+  const c = colors(process.stdout);
+  const mark: Record<Finding["status"], string> = {
+    ok: c.green("✓"),
+    fixed: c.green("✓"),
+    info: c.dim("·"),
+    problem: c.red("✖"),
+  };
+  const lines: string[] = [];
+  for (const f of report.findings) {
+    const prefix = f.status === "fixed" ? "fixed: " : "";
+    lines.push(`${mark[f.status]} ${c.bold(label(f))}: ${prefix}${f.message}`);
+    for (const change of f.changed) lines.push(`    changed: ${change}`);
+    if (f.fix && (f.status === "problem" || f.status === "info")) lines.push(`    ${c.dim(`fix: ${f.fix}`)}`);
+  }
+  lines.push("");
+  const fixable = report.findings.filter((f) => f.status === "problem" && f.fixable).length;
+  if (report.fixed > 0) lines.push(`Repaired ${report.fixed} problem${report.fixed === 1 ? "" : "s"}.`);
+  if (report.problems === 0) {
+    lines.push("No problems left.");
+  } else {
+    const canFix = !fixRequested && fixable > 0 ? ` \`ccp doctor --fix\` can repair ${fixable} of them.` : "";
+    lines.push(
+      `${report.problems} problem${report.problems === 1 ? "" : "s"} ${fixRequested ? "left" : "found"}.${canFix}`,
+    );
+  }
+  return lines;
+}
 
 export default defineCommand({
   meta: {
@@ -10,7 +46,12 @@ export default defineCommand({
     fix: { type: "boolean", description: "Repair what can be repaired safely" },
     json: { type: "boolean", description: "Print the findings as JSON" },
   },
-  run() {
-    throw notImplemented("doctor");
+  async run({ args }) {
+    const { runDoctor } = await import("../app/doctor.ts");
+    const fix = Boolean(args.fix);
+    const report = await runDoctor(env(), { fix });
+    const out = args.json ? JSON.stringify(report, null, 2) : renderReport(report, fix).join("\n");
+    process.stdout.write(`${out}\n`);
+    return report.ok ? 0 : 1;
   },
 });

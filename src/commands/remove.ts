@@ -26,9 +26,11 @@ export default defineCommand({
         keepCredential: Boolean(args["keep-credential"]),
         nowMs: Date.now(),
       });
-      log.success(
-        `Removed ${account.name} (account ${account.id})${args["keep-credential"] ? "; its stored login was kept" : ""}.`,
-      );
+      const { locateCredential } = await import("../secrets/index.ts");
+      const kept = args["keep-credential"]
+        ? `; its stored login was kept (${locateCredential(e, account.configDir).description})`
+        : "";
+      log.success(`Removed ${account.name} (account ${account.id})${kept}.`);
       return 0;
     } finally {
       db.close();

@@ -2,6 +2,7 @@
 // to run without a terminal: clack would otherwise wait forever on a closed stdin.
 import * as p from "@clack/prompts";
 import { CcpError } from "../errors.ts";
+import { colors } from "./color.ts";
 
 const io = { input: process.stdin, output: process.stderr } as const;
 
@@ -82,6 +83,41 @@ export function spinner(): Spinner {
       fail: (m) => process.stderr.write(`${m}\n`),
     };
   }
-  const s = p.spinner({ output: process.stderr });
-  return { start: (m) => s.start(m), stop: (m) => s.stop(m), fail: (m) => s.error(m) };
+  return terminalSpinner(process.stderr);
+}
+
+const SPINNER_FRAMES = ["◒", "◐", "◓", "◑"];
+const SPINNER_FRAME_MS = 120;
+
+/**
+ * clack's spinner puts the terminal in raw mode and answers Ctrl-C with `process.exit(0)`, which
+ * skips every cleanup and reports success. This one leaves the terminal cooked, so Ctrl-C arrives
+ * as SIGINT for the caller to handle.
+ */
+function terminalSpinner(out: NodeJS.WriteStream): Spinner {
+  const c = colors();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let frame = 0;
+  let message = "";
+  const draw = (): void => {
+    out.write(
+      `\r\u001B[2K${c.magenta(SPINNER_FRAMES[frame++ % SPINNER_FRAMES.length] as string)}  ${message}`,
+    );
+  };
+  const end = (symbol: string, text: string): void => {
+    if (timer === undefined) return;
+    clearInterval(timer);
+    timer = undefined;
+    out.write(`\r\u001B[2K${symbol}  ${text}\n\u001B[?25h`);
+  };
+  return {
+    start(m) {
+      message = m;
+      out.write(`${c.gray("│")}\n\u001B[?25l`);
+      draw();
+      timer = setInterval(draw, SPINNER_FRAME_MS);
+    },
+    stop: (m) => end(c.green("◇"), m),
+    fail: (m) => end(c.red("■"), m),
+  };
 }

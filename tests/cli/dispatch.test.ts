@@ -99,13 +99,16 @@ describe("dispatch", () => {
     expect(r.stderr).toContain("CCP_SECRET_STORE");
   });
 
-  test("unexpected errors print no stack unless --verbose or DEBUG=1", async () => {
+  test("errors print no stack unless --verbose or DEBUG=1", async () => {
     const env = { CCP_HOME: "/proc/forbidden/ccp" };
-    const quiet = await runCli(["list"], { env });
+    const quiet = await runCli(["init"], { env });
     expect(quiet.code).toBe(1);
+    expect(quiet.stderr).toContain("/proc/forbidden/ccp");
     expect(quiet.stderr).not.toMatch(/^\s+at /m);
-    const loud = await runCli(["list", "--verbose"], { env });
+    const loud = await runCli(["init", "--verbose"], { env });
     expect(loud.code).toBe(1);
     expect(loud.stderr).toMatch(/^\s+at /m);
+    const debug = await runCli(["init"], { env: { ...env, DEBUG: "1" } });
+    expect(debug.stderr).toMatch(/^\s+at /m);
   });
 });

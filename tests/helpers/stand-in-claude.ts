@@ -1,7 +1,8 @@
 // A stand-in for the `claude` CLI, for tests that do not need the real one.
 //   claude auth login   writes a credential and an identity into $CLAUDE_CONFIG_DIR, then stays
 //                       open like the real login (until signalled). FAKE_LOGIN_MODE: ok (default) |
-//                       fail (exit 1, no identity) | hang (never log in) | exit (log in, then exit 0)
+//                       fail (exit 1, no identity) | hang (never log in) | exit (log in, then exit 0);
+//                       FAKE_IGNORE_TERM=1 makes it ignore SIGTERM (only SIGKILL ends it)
 //   claude --version    prints a version
 //   anything else       appends {argv, env, pid} as one JSON line to $FAKE_CLAUDE_RECORD, then
 //                       sleeps FAKE_CLAUDE_SLEEP_MS and exits FAKE_CLAUDE_EXIT (default 0);
@@ -30,6 +31,7 @@ if (args[0] === "auth" && args[1] === "login") {
     console.error("stand-in claude: CLAUDE_CONFIG_DIR is not set");
     process.exit(3);
   }
+  if (process.env.FAKE_IGNORE_TERM === "1") process.on("SIGTERM", () => {});
   console.log("Opening browser to sign in…");
   if (mode === "fail") {
     console.error("Login failed.");
