@@ -8,8 +8,9 @@ export interface OAuthCredential {
   /** Epoch milliseconds. */
   expiresAt?: number;
   scopes?: string[];
-  subscriptionType?: string;
-  rateLimitTier?: string;
+  /** null is accepted as Claude Code may store it; written back unchanged. */
+  subscriptionType?: string | null;
+  rateLimitTier?: string | null;
   [key: string]: unknown;
 }
 

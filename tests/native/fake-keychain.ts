@@ -1,0 +1,145 @@
+// Test harness for the Keychain stand-ins: builds fake-security.c once per source version into
+// tests/.build, wraps the fake `security` tool in an executable, and gives tests direct access to
+// the shared item store, the touched-service log and the live CF object counter.
+import { dlopen } from "bun:ffi";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const NATIVE_DIR = import.meta.dir;
+const BUILD_DIR = join(NATIVE_DIR, "..", ".build");
+const C_SOURCE = join(NATIVE_DIR, "fake-security.c");
+const TOOL_SCRIPT = join(NATIVE_DIR, "fake-security-tool.ts");
+
+export interface FakeKeychainBuild {
+  /** The stand-in for both Security.framework and CoreFoundation. */
+  libPath: string;
+}
+
+/** Compiles the C stand-in into tests/.build, cached by source hash. */
+export function buildFakeKeychain(): FakeKeychainBuild {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const digest = createHash("sha256").update(readFileSync(C_SOURCE)).digest("hex").slice(0, 12);
+  const libPath = join(BUILD_DIR, `fake-security-${digest}.so`);
+  if (!existsSync(libPath)) {
+    const temp = `${libPath}.${process.pid}.tmp`;
+    const cc = Bun.spawnSync(["cc", "-shared", "-fPIC", "-O1", "-Wall", "-o", temp, C_SOURCE], {
+      stderr: "pipe",
+    });
+    if (cc.exitCode !== 0) throw new Error(`cc failed: ${cc.stderr.toString()}`);
+    renameSync(temp, libPath);
+  }
+  return { libPath };
+}
+
+export interface TouchEvent {
+  source: "lib" | "tool";
+  op: string;
+  service: string;
+}
+
+export interface FakeKeychain extends FakeKeychainBuild {
+  dir: string;
+  /** An executable stand-in for /usr/bin/security bound to this store. */
+  toolPath: string;
+  liveObjects(): number;
+  badReleases(): number;
+  events(): TouchEvent[];
+  toolRuns(): { pid: number; argv: string[] }[];
+  putItem(service: string, account: string, data: string | Uint8Array, flags?: string[]): void;
+  setFlags(service: string, account: string, flags: string[]): void;
+  itemData(service: string, account: string): Buffer | undefined;
+  items(): { service: string; account: string }[];
+  /** Points the in-process library at another item dir ("" leaves it with none). */
+  setLibraryDir(dir: string): void;
+  /** Empties the store and the logs. */
+  reset(): void;
+  dispose(): void;
+}
+
+const hex = (text: string): string => Buffer.from(text, "utf8").toString("hex");
+
+/**
+ * A fresh item store in a temp dir, wired to the in-process library with fake_set_dir (Bun's
+ * process.env reaches neither a native getenv nor Bun.spawn's default environment) and to the
+ * tool through a wrapper script that sets FAKE_KEYCHAIN_DIR itself.
+ */
+export function openFakeKeychain(build: FakeKeychainBuild = buildFakeKeychain()): FakeKeychain {
+  const dir = mkdtempSync(join(process.env.CCP_TEST_ROOT ?? tmpdir(), "fake-keychain-"));
+  const hooks = dlopen(build.libPath, {
+    fake_live_objects: { args: [], returns: "i64" },
+    fake_bad_releases: { args: [], returns: "i64" },
+    fake_set_dir: { args: ["ptr"], returns: "void" },
+  }).symbols;
+  hooks.fake_set_dir(Buffer.from(`${dir}\0`));
+  const toolDir = mkdtempSync(join(process.env.CCP_TEST_ROOT ?? tmpdir(), "fake-security-bin-"));
+  const toolPath = join(toolDir, "security");
+  writeFileSync(
+    toolPath,
+    `#!/bin/sh\nFAKE_KEYCHAIN_DIR='${dir}' exec '${process.execPath}' '${TOOL_SCRIPT}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  chmodSync(toolPath, 0o755);
+  const base = (service: string, account: string): string => join(dir, `${hex(service)}_${hex(account)}`);
+  const readLog = (name: string): string[] => {
+    const path = join(dir, name);
+    return existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : [];
+  };
+  return {
+    ...build,
+    dir,
+    toolPath,
+    liveObjects: () => Number(hooks.fake_live_objects()),
+    badReleases: () => Number(hooks.fake_bad_releases()),
+    events: () =>
+      readLog("touched.log").map((line) => {
+        const [source, op, ...service] = line.split(" ");
+        return { source: source as "lib" | "tool", op: op ?? "", service: service.join(" ") };
+      }),
+    toolRuns: () =>
+      readLog("tool-argv.log").map((line) => JSON.parse(line) as { pid: number; argv: string[] }),
+    putItem(service, account, data, flags = []) {
+      writeFileSync(`${base(service, account)}.item`, data);
+      if (flags.length > 0) writeFileSync(`${base(service, account)}.flags`, flags.join(" "));
+    },
+    setFlags(service, account, flags) {
+      writeFileSync(`${base(service, account)}.flags`, flags.join(" "));
+    },
+    itemData(service, account) {
+      const path = `${base(service, account)}.item`;
+      return existsSync(path) ? readFileSync(path) : undefined;
+    },
+    items() {
+      return readdirSync(dir)
+        .filter((name) => name.endsWith(".item"))
+        .map((name) => {
+          const [s, a] = name.slice(0, -5).split("_");
+          return {
+            service: Buffer.from(s ?? "", "hex").toString(),
+            account: Buffer.from(a ?? "", "hex").toString(),
+          };
+        });
+    },
+    setLibraryDir(other) {
+      hooks.fake_set_dir(Buffer.from(`${other}\0`));
+    },
+    reset() {
+      for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true });
+    },
+    dispose() {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(toolDir, { recursive: true, force: true });
+    },
+  };
+}
