@@ -27,8 +27,10 @@ export const GLOBAL_ARGS = {
   "no-color": { type: "boolean", description: "Never use colour" },
 } as const satisfies ArgsDef;
 
+/** Help shows every arg except those marked `hidden` (internal flags used by scripts). */
 export function toCittyDef(cmd: CcpCommand): CommandDef {
-  return { meta: cmd.meta, args: { ...cmd.args, ...GLOBAL_ARGS } };
+  const visible = Object.entries(cmd.args).filter(([, def]) => !(def as { hidden?: boolean }).hidden);
+  return { meta: cmd.meta, args: { ...Object.fromEntries(visible), ...GLOBAL_ARGS } };
 }
 
 function aliases(def: ArgsDef[string]): string[] {

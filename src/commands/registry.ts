@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, Loader> = {
   init: () => import("./init.ts"),
   service: () => import("./service.ts"),
   widget: () => import("./widget.ts"),
+  completion: () => import("./completion.ts"),
   help: () => import("./help.ts"),
   daemon: () => import("./daemon.ts"),
 };

@@ -1,5 +1,6 @@
 import { defineCommand } from "../command.ts";
-import { notImplemented } from "../errors.ts";
+import { usageError } from "../errors.ts";
+import { WIDGET_FORMATS, type WidgetFormat } from "../widget/render.ts";
 
 export default defineCommand({
   meta: {
@@ -8,8 +9,24 @@ export default defineCommand({
   },
   args: {
     uninstall: { type: "boolean", description: "Remove what `ccp widget` installed" },
+    render: {
+      type: "enum",
+      options: [...WIDGET_FORMATS],
+      description: "Print the widget text for one bar (run by the installed scripts)",
+      valueHint: "bar",
+      hidden: true,
+    },
   },
-  run() {
-    throw notImplemented("widget");
+  async run({ args }) {
+    const { env } = await import("../env.ts");
+    const e = env();
+    if (args.render !== undefined) {
+      if (args.uninstall) throw usageError("`--render` and `--uninstall` do not go together.");
+      const { renderWidgetNow } = await import("../widget/command.ts");
+      process.stdout.write(renderWidgetNow(e, args.render as WidgetFormat));
+      return 0;
+    }
+    const { runWidgetInstall, runWidgetUninstall } = await import("../widget/command.ts");
+    return args.uninstall ? runWidgetUninstall(e) : runWidgetInstall(e);
   },
 });
