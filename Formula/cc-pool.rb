@@ -48,7 +48,7 @@ class CcPool < Formula
 
   service do
     run [opt_bin/"cc-pool", "daemon"]
-    keep_alive true
+    keep_alive successful_exit: false
     log_path var/"log/cc-pool.log"
     error_log_path var/"log/cc-pool.log"
   end

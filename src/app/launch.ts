@@ -112,7 +112,8 @@ function checkIn(env: Env, sessionId: number, accountId: number, cwd: string, ex
     writeTx(db, () => {
       const now = Date.now();
       closeSession(db, sessionId, now, exitCode);
-      if (getPin(db, cwd)?.accountId === accountId) setPin(db, cwd, accountId, now);
+      const pin = getPin(db, cwd);
+      if (pin?.accountId === accountId) setPin(db, cwd, accountId, now, pin.manual);
     });
   } finally {
     db.close();

@@ -116,7 +116,10 @@ export function recordPoll(db: Db, result: PollResult): void {
   }
 }
 
-/** Polls the given accounts in parallel (bounded by the per-request timeout) and records all results. */
+/**
+ * Polls the given accounts in parallel (bounded by the per-request timeout) and records all
+ * results. Polls cut short by `options.signal` record nothing: the caller is going away.
+ */
 export async function sampleAccounts(
   env: Env,
   db: Db,
@@ -127,6 +130,7 @@ export async function sampleAccounts(
   const { createCredentialStore } = await import("../secrets/index.ts");
   const store = createCredentialStore(env);
   const results = await Promise.all(accounts.map((a) => pollAccount(env, store, a, options)));
+  if (options.signal?.aborted) return [];
   const { writeTx } = await import("../store/db.ts");
   writeTx(db, () => {
     for (const r of results) recordPoll(db, r);

@@ -120,6 +120,7 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
   const now = options.now ?? Date.now;
   const forcedRow = options.forced === undefined ? undefined : resolveAccount(db, options.forced);
   let sampled = 0;
+  let daemonStarted = false;
   for (;;) {
     const sampleNow = options.noDaemon || !daemonAlive(db, now());
     if (sampleNow) {
@@ -127,6 +128,12 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
       if (stale.length > 0) {
         const { sampleAccounts } = await import("./sample.ts");
         sampled += (await sampleAccounts(env, db, stale, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS })).length;
+      }
+      // After the live samples, so the new daemon finds them fresh and does not poll again at once.
+      if (!options.noDaemon && !daemonStarted && env.daemonAutostart) {
+        daemonStarted = true;
+        const { maybeStartDaemon } = await import("../daemon/spawn.ts");
+        maybeStartDaemon(env, db, now());
       }
     }
     const outcome = writeTx(db, () => {
@@ -137,7 +144,10 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
         ? {
             accountId: pinRow.accountId,
             updatedAtMs: pinRow.updatedAtMs,
-            live: pool.sessions.some((s) => s.cwd === options.cwd && s.accountId === pinRow.accountId),
+            // A pin set by hand (`p` in the dashboard) holds until it is removed, like a live one.
+            live:
+              pinRow.manual ||
+              pool.sessions.some((s) => s.cwd === options.cwd && s.accountId === pinRow.accountId),
           }
         : null;
       const decision = decide({
@@ -158,7 +168,9 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
         expiresAtMs: options.pid === null ? nowMs + RESERVATION_TTL_MS : null,
       });
       // A forced launch does not move the directory's pin.
-      if (decision.kind !== "forced") setPin(db, options.cwd, account.id, nowMs);
+      if (decision.kind !== "forced") {
+        setPin(db, options.cwd, account.id, nowMs, decision.kind === "pinned" && Boolean(pinRow?.manual));
+      }
       return { decision, account, sessionId };
     });
     const { decision } = outcome;

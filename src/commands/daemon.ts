@@ -1,5 +1,5 @@
 import { defineCommand } from "../command.ts";
-import { notImplemented } from "../errors.ts";
+import { env } from "../env.ts";
 
 export default defineCommand({
   meta: {
@@ -8,7 +8,10 @@ export default defineCommand({
     hidden: true,
   },
   args: {},
-  run() {
-    throw notImplemented("daemon");
+  async run() {
+    const { runDaemon } = await import("../daemon/run.ts");
+    const code = await runDaemon(env(), { handleSignals: true });
+    // An idle keep-alive socket must not keep a stopped daemon around.
+    process.exit(code);
   },
 });

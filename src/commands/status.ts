@@ -1,5 +1,10 @@
 import { defineCommand } from "../command.ts";
-import { notImplemented } from "../errors.ts";
+import { parseDurationMs } from "../duration.ts";
+import { env } from "../env.ts";
+import { usageError } from "../errors.ts";
+
+/** --watch reprints at most this often: each frame may sample usage. */
+const MIN_INTERVAL_MS = 1_000;
 
 export default defineCommand({
   meta: {
@@ -16,9 +21,84 @@ export default defineCommand({
       default: "5s",
     },
     live: { type: "boolean", description: "Sample usage live even when the daemon is running" },
-    json: { type: "boolean", description: "Print the pool as JSON" },
+    json: { type: "boolean", description: "Print the pool as JSON (one line per refresh with --watch)" },
   },
-  run() {
-    throw notImplemented("status");
+  async run({ args }) {
+    const intervalMs = parseDurationMs(args.interval ?? "5s");
+    if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS) {
+      throw usageError(
+        `--interval takes a duration of at least 1s, such as 5s or 1m (got "${args.interval}").`,
+      );
+    }
+    const e = env();
+    const cwd = process.cwd();
+    const live = Boolean(args.live);
+    const { openExistingPool } = await import("../app/pool.ts");
+    const status = await import("../app/status.ts");
+    const db = openExistingPool(e);
+    try {
+      const { listAccounts } = await import("../store/accounts.ts");
+      if (db === undefined || listAccounts(db).length === 0) {
+        if (args.json) {
+          const { statusJson } = await import("../ui/status/json.ts");
+          const model = db
+            ? status.buildStatusModel(db, Date.now(), cwd)
+            : status.emptyStatusModel(Date.now(), cwd);
+          process.stdout.write(`${JSON.stringify(statusJson(model), null, 2)}\n`);
+        } else {
+          const { EMPTY_POOL_TEXT } = await import("../ui/status/plain.ts");
+          process.stderr.write(`${EMPTY_POOL_TEXT}\n`);
+        }
+        return 0;
+      }
+      const { colorEnabled } = await import("../ui/color.ts");
+      const { makeClock } = await import("../ui/status/clock.ts");
+      const clock = makeClock();
+      const interactive =
+        !args.plain &&
+        !args.json &&
+        !args.watch &&
+        Boolean(process.stdout.isTTY) &&
+        Boolean(process.stdin.isTTY);
+      if (interactive) {
+        const [{ runDashboard }, { statusSource }] = await Promise.all([
+          import("../ui/status/terminal.ts"),
+          import("../ui/status/source.ts"),
+        ]);
+        return await runDashboard(statusSource(e, db, { cwd, live }), {
+          input: process.stdin,
+          output: process.stdout,
+          color: colorEnabled(process.stdout),
+          clock,
+          sampleFirst: live,
+        });
+      }
+
+      const color = !args.json && colorEnabled(process.stdout);
+      const [{ renderPlain }, json] = await Promise.all([
+        import("../ui/status/plain.ts"),
+        args.json ? import("../ui/status/json.ts") : Promise.resolve(undefined),
+      ]);
+      let force = live;
+      const frame = async (compact: boolean): Promise<string> => {
+        await status.sampleDue(e, db, { live, force });
+        force = false;
+        const model = status.buildStatusModel(db, Date.now(), cwd);
+        if (!json) return renderPlain(model, { color, clock });
+        return JSON.stringify(json.statusJson(model), null, compact ? undefined : 2);
+      };
+      if (args.watch) {
+        const { runWatch } = await import("../ui/status/watch.ts");
+        return await runWatch(() => frame(Boolean(args.json)), {
+          intervalMs,
+          output: args.json ? { write: (t) => process.stdout.write(t) } : process.stdout,
+          separator: args.json ? "" : "\n",
+        });
+      }
+      process.stdout.write(`${await frame(false)}\n`);
+      return 0;
+    } finally {
+      db?.close();
+    }
   },
 });

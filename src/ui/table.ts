@@ -14,8 +14,11 @@ export function padStart(text: string, width: number): string {
 /** Plain columns separated by two spaces; `align` "r" right-aligns a column. */
 export function renderColumns(rows: string[][], align: Array<"l" | "r"> = []): string[] {
   const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell))));
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell));
+    });
+  }
   return rows.map((row) =>
     row
       .map((cell, i) => (align[i] === "r" ? padStart(cell, widths[i] ?? 0) : padEnd(cell, widths[i] ?? 0)))

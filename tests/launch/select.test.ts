@@ -171,3 +171,34 @@ describe("ccp select", () => {
     expect(chosen.size).toBe(3);
   });
 });
+
+describe("manual pins", () => {
+  test("a pin set by hand outlives the hour and survives the launches that reuse it", async () => {
+    const pool = await makePool(fake, [
+      { name: "first", util5Pct: 10, util7Pct: 10 },
+      { name: "second", util5Pct: 40, util7Pct: 40 },
+    ]);
+    const cwd = tempDir("pinned-");
+    const db = openDb(`${pool.vars.CCP_HOME}/pool.db`);
+    const twoHoursAgo = Date.now() - 2 * 3_600_000;
+    db.run("INSERT INTO pins (cwd, account_id, updated_at_ms, manual) VALUES (?, 2, ?, 1)", [
+      cwd,
+      twoHoursAgo,
+    ]);
+    db.close();
+    for (let i = 0; i < 2; i++) {
+      const r = await runCli(["select", "--json"], { env: pool.vars, cwd });
+      const decision = JSON.parse(r.stdout);
+      expect(decision.kind).toBe("pinned");
+      expect(decision.account.name).toBe("second");
+    }
+    const check = openDb(`${pool.vars.CCP_HOME}/pool.db`);
+    expect(check.query("SELECT manual FROM pins WHERE cwd = ?").get(cwd)).toEqual({ manual: 1 });
+    // An automatic pin of the same age has expired: the emptier account wins.
+    check.run("UPDATE pins SET manual = 0, updated_at_ms = ? WHERE cwd = ?", [twoHoursAgo, cwd]);
+    check.run("UPDATE sessions SET ended_at_ms = ?", [Date.now()]);
+    check.close();
+    const moved = await runCli(["select", "--json"], { env: pool.vars, cwd });
+    expect(JSON.parse(moved.stdout).account.name).toBe("first");
+  });
+});

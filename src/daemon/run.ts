@@ -1,0 +1,514 @@
+// The daemon proper: claims the pool, then carries out the schedule (schedule.ts) until SIGTERM or
+// until a newer daemon takes over. Alongside the polls it reaps dead sessions, records claude
+// sessions started outside `ccp run`, refreshes idle accounts' tokens before they expire, and keeps
+// the overlays in step. It never prompts and never keeps a token in memory between polls.
+import { existsSync, realpathSync, statSync } from "node:fs";
+import { openPool } from "../app/pool.ts";
+import { expiresSoon, refreshIdleAccount } from "../app/refresh.ts";
+import { type PollResult, pollAccount, recordPoll } from "../app/sample.ts";
+import type { Env } from "../env.ts";
+import { syncOverlay } from "../overlay/symlinks.ts";
+import { createCredentialStore } from "../secrets/index.ts";
+import type { CredentialStore } from "../secrets/types.ts";
+import { type AccountRow, accountDirName, listAccounts } from "../store/accounts.ts";
+import { type Db, writeTx } from "../store/db.ts";
+import { allHealth, updateHealth } from "../store/health.ts";
+import { getMeta, setMeta } from "../store/meta.ts";
+import { liveSessions, reapSessions } from "../store/sessions.ts";
+import { newestSamples, pruneSamples } from "../store/usage.ts";
+import { redactSecrets } from "../usage/errors.ts";
+import { describeRefreshOutcome } from "../usage/refresh.ts";
+import { VERSION } from "../version.ts";
+import {
+  type DaemonOwner,
+  beatDaemon,
+  claimDaemon,
+  newOwner,
+  releaseDaemon,
+  removePidFile,
+  writePidFile,
+} from "./instance.ts";
+import { type DaemonLog, daemonLogPath, openDaemonLog } from "./log.ts";
+import { outcomeOf, pollWithLadder } from "./poll.ts";
+import { type ProcessLister, findSessions, normalizeConfigDir, platformLister } from "./process-scan.ts";
+import {
+  type AccountSchedule,
+  type PoolSchedule,
+  type ScheduleConfig,
+  applyOutcome,
+  backoffDelayMs,
+  initialSchedule,
+  markNeedsLogin,
+  nextAction,
+  scheduleConfig,
+  syncAccounts,
+} from "./schedule.ts";
+import { stableDaemonProgram } from "./service-files.ts";
+import { recordFoundSessions, shimPids } from "./sessions.ts";
+import { LAST_POLL_KEY, PAUSED_UNTIL_KEY, recordDaemonError } from "./state.ts";
+
+/** Samples, ended sessions and refresh records older than this are dropped. */
+export const HISTORY_KEEP_MS = 14 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+/** The heartbeat is written this often at the default interval (stale after 90 s). */
+const MAX_TICK_MS = 15_000;
+const MIN_TICK_MS = 250;
+/** Process scans and session reaping at most this often at the default interval. */
+const MAX_HOUSEKEEPING_MS = 30_000;
+/** Idle accounts' expiry is checked at most this often at the default interval. */
+const MAX_REFRESH_CHECK_MS = 60_000;
+
+export interface DaemonOptions {
+  now?: () => number;
+  random?: () => number;
+  /** The version claimed in the pool (handover goes to the newer one). */
+  version?: string;
+  /** null: do not scan processes. Default: the platform's lister. */
+  processes?: ProcessLister | null;
+  log?: DaemonLog;
+  /** Stops the daemon like SIGTERM (for running it in-process). */
+  signal?: AbortSignal;
+  /** Install SIGTERM/SIGINT/SIGHUP handlers (the `ccp daemon` command does). */
+  handleSignals?: boolean;
+  /** Identifies the installed binary; a change means an upgrade (default: see installedBinary). */
+  binaryIdentity?: () => string | null;
+}
+
+/** Exit status after an upgrade: non-zero, so launchd and systemd start the new binary. */
+export const EXIT_UPGRADED = 75;
+
+/**
+ * The installed binary behind the path this daemon was started through (for a compiled binary
+ * only): Homebrew repoints `opt/cc-pool` and `bin/ccp` at a new Cellar dir on upgrade.
+ */
+export function installedBinary(pathEnv: string): string | null {
+  if (!process.argv[1]?.startsWith("/$bunfs/")) return null;
+  const [program] = stableDaemonProgram({
+    execPath: process.execPath,
+    argv0: process.argv0,
+    script: process.argv[1],
+    pathEnv,
+    cwd: process.cwd(),
+  });
+  try {
+    const real = realpathSync(program as string);
+    const st = statSync(real);
+    return `${real}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+function clamp(value: number, lo: number, hi: number): number {
+  return Math.min(Math.max(value, lo), hi);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+function label(account: AccountRow): string {
+  return `${accountDirName(account.id)} (${account.name})`;
+}
+
+function describePoll(result: PollResult): string {
+  if (result.status === "ok" && result.snapshot) {
+    const s = result.snapshot;
+    const pct = (v: number | null | undefined): string => (v == null ? "?" : `${Math.round(v)}%`);
+    return `ok: 5h ${pct(s.util5Pct)}, 7d ${pct(s.util7Pct)}`;
+  }
+  return `${result.status}: ${result.error ?? "no detail"}`;
+}
+
+/** The schedule a (re)started daemon resumes from: backoffs and the pool pause survive a restart. */
+function loadSchedule(db: Db, cfg: ScheduleConfig, nowMs: number, pausedUntilMs: number): PoolSchedule {
+  const health = allHealth(db);
+  const accounts = listAccounts(db);
+  const states = accounts.map((a): AccountSchedule => {
+    const h = health.get(a.id);
+    return {
+      id: a.id,
+      backoffStep: h?.backoffStep ?? 0,
+      // A wait longer than the longest cadence is a clock jump or a bug: do not honour it.
+      notBeforeMs: Math.min(
+        h?.nextPollAtMs ?? 0,
+        nowMs + Math.max(cfg.needsLoginPollMs, ...cfg.backoffStepsMs),
+      ),
+      authFailures: h?.consecutiveAuthFailures ?? 0,
+      needsLogin: h?.needsLogin ?? false,
+    };
+  });
+  // Accounts sampled within the interval (by `select`, or a daemon that just died) wait their
+  // turn: a crash-looping daemon must not poll the pool on every start.
+  const newest = newestSamples(db);
+  const taken = accounts.map((a) => newest.get(a.id)?.takenAtMs ?? 0);
+  const firstSweepAtMs =
+    taken.length > 0 && taken.every((t) => nowMs - t < cfg.intervalMs)
+      ? Math.min(...taken) + cfg.intervalMs
+      : nowMs;
+  return initialSchedule(states, firstSweepAtMs, Math.min(pausedUntilMs, nowMs + cfg.retryAfterCapMs));
+}
+
+/** Runs the daemon until it is stopped or steps aside. Returns the exit code. */
+export async function runDaemon(env: Env, options: DaemonOptions = {}): Promise<number> {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const log =
+    options.log ??
+    openDaemonLog(daemonLogPath(env.ccpHome), {
+      echo: process.stderr.isTTY ? (line) => process.stderr.write(line) : undefined,
+    });
+  const db = openPool(env);
+  const me = newOwner(options.version ?? VERSION, now());
+  const claim = claimDaemon(db, me, now());
+  if (!claim.granted) {
+    const why = claim.reason === "same-version" ? "is already running" : "of a newer version is running";
+    log.info(`another daemon ${why} (pid ${claim.holder.pid}, version ${claim.holder.version}); exiting`);
+    db.close();
+    return 0;
+  }
+  writePidFile(env.ccpHome);
+  if (claim.replaced)
+    log.info(`took over from pid ${claim.replaced.pid} (version ${claim.replaced.version})`);
+  log.info(`daemon ${me.version} started (pid ${me.pid}, CCP_HOME ${env.ccpHome})`);
+
+  const daemon = new Daemon(
+    env,
+    db,
+    me,
+    log,
+    now,
+    random,
+    options.binaryIdentity ?? (() => installedBinary(env.path)),
+  );
+  const stop = (why: string): void => daemon.stop(why);
+  const onTerm = (): void => stop("SIGTERM");
+  const onInt = (): void => stop("SIGINT");
+  const onHup = (): void => stop("SIGHUP");
+  if (options.handleSignals) {
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
+    process.on("SIGHUP", onHup);
+  }
+  options.signal?.addEventListener("abort", () => stop("stop requested"), { once: true });
+  if (options.signal?.aborted) stop("stop requested");
+  try {
+    const lister = options.processes === undefined ? await platformLister() : options.processes;
+    return await daemon.run(lister);
+  } finally {
+    if (options.handleSignals) {
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+      process.off("SIGHUP", onHup);
+    }
+    daemon.close();
+  }
+}
+
+class Daemon {
+  private readonly cfg: ScheduleConfig;
+  private readonly store: CredentialStore;
+  private readonly stopper = new AbortController();
+  private stopReason: string | null = null;
+  private handedTo: DaemonOwner | null = null;
+  private upgraded = false;
+  private state: PoolSchedule;
+  private accounts: AccountRow[] = [];
+  private lister: ProcessLister | null = null;
+  private scanFailed = false;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly tickMs: number;
+  private readonly housekeepingMs: number;
+  private readonly refreshCheckMs: number;
+  private nextHousekeepingAtMs = 0;
+  private nextRefreshCheckAtMs = 0;
+  private nextOverlayAtMs = 0;
+  private nextPruneAtMs = 0;
+  private readonly refreshRetryAtMs = new Map<number, number>();
+  private readonly loggedBusy = new Set<number>();
+  private readonly overlayTrouble = new Map<number, string>();
+
+  constructor(
+    private readonly env: Env,
+    private readonly db: Db,
+    private readonly me: DaemonOwner,
+    private readonly log: DaemonLog,
+    private readonly now: () => number,
+    private readonly random: () => number,
+    private readonly binaryIdentity: () => string | null,
+  ) {
+    this.cfg = scheduleConfig(env.pollIntervalMs);
+    this.store = createCredentialStore(env);
+    this.tickMs = clamp(Math.round(this.cfg.intervalMs / 4), MIN_TICK_MS, MAX_TICK_MS);
+    this.housekeepingMs = clamp(Math.round(this.cfg.intervalMs / 6), MIN_TICK_MS, MAX_HOUSEKEEPING_MS);
+    this.refreshCheckMs = clamp(this.cfg.intervalMs, MIN_TICK_MS, MAX_REFRESH_CHECK_MS);
+    const paused = Number(getMeta(db, PAUSED_UNTIL_KEY) ?? 0);
+    this.state = loadSchedule(db, this.cfg, now(), Number.isFinite(paused) ? paused : 0);
+  }
+
+  get stopped(): boolean {
+    return this.stopper.signal.aborted;
+  }
+
+  stop(why: string): void {
+    if (this.stopped) return;
+    this.stopReason = why;
+    this.stopper.abort();
+  }
+
+  private beat(): void {
+    if (this.stopped) return;
+    try {
+      const lost = beatDaemon(this.db, this.me, this.now());
+      if (lost) {
+        this.handedTo = lost.ownerNow;
+        this.stop("another daemon took over");
+      }
+    } catch (error) {
+      this.log.warn(`heartbeat failed: ${(error as Error).message}`);
+    }
+  }
+
+  async run(lister: ProcessLister | null): Promise<number> {
+    this.lister = lister;
+    this.heartbeat = setInterval(() => this.beat(), this.tickMs);
+    const binary = this.binaryIdentity();
+    let code = 0;
+    try {
+      while (!this.stopped) {
+        if (!existsSync(this.env.dbPath)) {
+          this.log.info("the pool database is gone; stopping");
+          break;
+        }
+        this.beat();
+        if (this.stopped) break;
+        this.accounts = listAccounts(this.db);
+        this.state = syncAccounts(
+          this.state,
+          this.accounts.map((a) => a.id),
+        );
+        const t = this.now();
+        if (t >= this.nextHousekeepingAtMs) {
+          if (binary !== null && this.binaryIdentity() !== binary) {
+            this.upgraded = true;
+            this.log.info("cc-pool was upgraded; exiting so the new version takes over");
+            break;
+          }
+          await this.housekeeping(t);
+          this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
+          if (this.stopped) break;
+        }
+        const next = nextAction(this.cfg, this.state, this.now(), this.random());
+        this.state = next.state;
+        if (next.action.kind === "poll") {
+          await this.pollOne(next.action.accountId, next.action.probe);
+          continue;
+        }
+        const wakeAtMs = Math.min(next.action.untilMs, this.nextHousekeepingAtMs, this.now() + this.tickMs);
+        await sleep(wakeAtMs - this.now(), this.stopper.signal);
+      }
+    } catch (error) {
+      code = 1;
+      this.log.error(`daemon crashed: ${redactSecrets((error as Error)?.stack ?? String(error))}`);
+    }
+    if (this.upgraded && code === 0) code = EXIT_UPGRADED;
+    if (this.handedTo)
+      this.log.info(`pid ${this.handedTo.pid} (version ${this.handedTo.version}) took over; stepping aside`);
+    else if (this.stopReason) this.log.info(`stopping (${this.stopReason})`);
+    return code;
+  }
+
+  close(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    try {
+      releaseDaemon(this.db, this.me);
+    } catch {
+      // A locked or vanished database: the heartbeat goes stale on its own.
+    }
+    removePidFile(this.env.ccpHome, this.me.pid);
+    this.db.close();
+  }
+
+  private scan(): { found: ReturnType<typeof findSessions>; ok: boolean } {
+    if (!this.lister) return { found: [], ok: false };
+    try {
+      const dirs = new Map(this.accounts.map((a) => [normalizeConfigDir(a.configDir), a.id]));
+      const covered = new Set([process.pid, ...shimPids(this.db, this.now())]);
+      const found = findSessions(this.lister.list(), dirs, covered);
+      this.scanFailed = false;
+      return { found, ok: true };
+    } catch (error) {
+      if (!this.scanFailed) this.log.warn(`process scan failed: ${(error as Error).message}`);
+      this.scanFailed = true;
+      return { found: [], ok: false };
+    }
+  }
+
+  private recordScan(found: ReturnType<typeof findSessions>): void {
+    if (found.length === 0) return;
+    const lister = this.lister;
+    const recorded = writeTx(this.db, () =>
+      recordFoundSessions(this.db, found, this.now(), (pid) => lister?.cwd(pid) ?? null),
+    );
+    if (recorded.added + recorded.adopted > 0)
+      this.log.info(
+        `found ${recorded.added + recorded.adopted} claude session(s) started outside \`ccp run\``,
+      );
+  }
+
+  /** True when nothing runs on the account: no session row, and no claude found by a fresh scan. */
+  private isIdle(account: AccountRow): boolean {
+    if (liveSessions(this.db, this.now()).some((s) => s.accountId === account.id)) return false;
+    const { found } = this.scan();
+    this.recordScan(found);
+    return !found.some((f) => f.accountId === account.id);
+  }
+
+  private async housekeeping(t: number): Promise<void> {
+    const reaped = writeTx(this.db, () => reapSessions(this.db, t));
+    if (reaped > 0) this.log.info(`closed ${reaped} ended session(s)`);
+    this.recordScan(this.scan().found);
+    if (t >= this.nextOverlayAtMs) {
+      this.syncOverlays();
+      this.nextOverlayAtMs = t + this.cfg.intervalMs;
+    }
+    if (t >= this.nextRefreshCheckAtMs) {
+      await this.refreshExpiring();
+      this.nextRefreshCheckAtMs = this.now() + this.refreshCheckMs;
+    }
+    if (t >= this.nextPruneAtMs) {
+      this.prune(t);
+      this.nextPruneAtMs = t + PRUNE_EVERY_MS;
+    }
+  }
+
+  private syncOverlays(): void {
+    for (const account of this.accounts) {
+      let trouble = "";
+      try {
+        const report = syncOverlay({ baseDir: this.env.claudeDir, accountDir: account.configDir });
+        const changed = report.created.length + report.fixed.length + report.removed.length;
+        if (changed > 0) this.log.info(`${label(account)}: overlay updated (${changed} link(s))`);
+        if (report.conflicts.length > 0)
+          trouble = `overlay conflicts: ${report.conflicts.map((c) => c.name).join(", ")}`;
+      } catch (error) {
+        trouble = `overlay not synced: ${(error as Error).message}`;
+      }
+      // Logged when it changes, not on every pass.
+      if (trouble !== (this.overlayTrouble.get(account.id) ?? "")) {
+        if (trouble) this.log.warn(`${label(account)}: ${trouble}`);
+        this.overlayTrouble.set(account.id, trouble);
+      }
+    }
+  }
+
+  private async refreshExpiring(): Promise<void> {
+    const health = allHealth(this.db);
+    for (const account of this.accounts) {
+      if (this.stopped) return;
+      const t = this.now();
+      if ((this.refreshRetryAtMs.get(account.id) ?? 0) > t) continue;
+      const h = health.get(account.id);
+      // A refresh token the server already refused stays dead until the account logs in again.
+      if (h?.needsLogin && h.refreshFailed) continue;
+      let soon: boolean;
+      try {
+        soon = await expiresSoon(this.store, account.configDir, t);
+      } catch (error) {
+        this.log.warn(`${label(account)}: cannot read the stored login: ${(error as Error).message}`);
+        this.refreshRetryAtMs.set(account.id, t + backoffDelayMs(this.cfg, 0));
+        continue;
+      }
+      if (!soon) {
+        this.loggedBusy.delete(account.id);
+        continue;
+      }
+      if (!this.isIdle(account)) {
+        if (!this.loggedBusy.has(account.id))
+          this.log.info(
+            `${label(account)}: token expires soon, but a session is running: the session refreshes it`,
+          );
+        this.loggedBusy.add(account.id);
+        continue;
+      }
+      const outcome = await refreshIdleAccount(this.env, this.db, this.store, account, { now: this.now });
+      this.log.info(`${label(account)}: ${describeRefreshOutcome(outcome)}`);
+      if (outcome.status === "transient" || outcome.status === "no-credential")
+        this.refreshRetryAtMs.set(account.id, this.now() + backoffDelayMs(this.cfg, 0));
+      if (outcome.status === "invalid-grant") {
+        this.state = markNeedsLogin(this.cfg, this.state, account.id, this.now());
+        writeTx(this.db, () =>
+          recordDaemonError(this.db, `${label(account)}: needs a new login`, this.now()),
+        );
+      }
+    }
+  }
+
+  private prune(t: number): void {
+    const before = t - HISTORY_KEEP_MS;
+    writeTx(this.db, () => {
+      pruneSamples(this.db, before);
+      this.db.run("DELETE FROM sessions WHERE ended_at_ms IS NOT NULL AND ended_at_ms < ?", [before]);
+      this.db.run("DELETE FROM refresh_log WHERE at_ms < ?", [before]);
+    });
+  }
+
+  private async pollOne(accountId: number, probe: boolean): Promise<void> {
+    const account = this.accounts.find((a) => a.id === accountId);
+    if (!account) return;
+    const pollOptions = { timeoutMs: this.cfg.requestTimeoutMs, signal: this.stopper.signal, now: this.now };
+    const ladder = await pollWithLadder({
+      poll: () => pollAccount(this.env, this.store, account, pollOptions),
+      isIdle: async () => this.isIdle(account),
+      refresh: () =>
+        refreshIdleAccount(this.env, this.db, this.store, account, { force: true, now: this.now }),
+    });
+    const { result } = ladder;
+    // Cut short by shutdown: not a real answer, so nothing is recorded.
+    if (this.stopped && result.networkFailure) return;
+    const t = this.now();
+    const outcome = outcomeOf(result);
+    this.state = applyOutcome(this.cfg, this.state, account.id, outcome, t, this.random());
+    if (ladder.refresh?.status === "invalid-grant")
+      this.state = markNeedsLogin(this.cfg, this.state, account.id, t);
+    const sched = this.state.accounts.find((a) => a.id === account.id);
+    writeTx(this.db, () => {
+      recordPoll(this.db, result);
+      const patch: Parameters<typeof updateHealth>[3] = {
+        backoffStep: sched?.backoffStep ?? 0,
+        nextPollAtMs: sched && sched.notBeforeMs > 0 ? sched.notBeforeMs : null,
+      };
+      if (outcome.kind === "unauthorized") {
+        patch.consecutiveAuthFailures = sched?.authFailures ?? 1;
+        patch.lastError = result.error;
+        if (sched?.needsLogin) {
+          patch.needsLogin = true;
+          patch.lastError = `the token was rejected ${sched.authFailures} times in a row: log in again`;
+        }
+      }
+      updateHealth(this.db, account.id, t, patch);
+      setMeta(this.db, LAST_POLL_KEY, String(t));
+      setMeta(this.db, PAUSED_UNTIL_KEY, String(this.state.pausedUntilMs));
+      if (outcome.kind !== "ok") recordDaemonError(this.db, `${label(account)}: ${describePoll(result)}`, t);
+    });
+    const trail = ladder.steps.length > 1 ? ` [${ladder.steps.join(" > ")}]` : "";
+    const extra =
+      outcome.kind === "rate-limited" && sched
+        ? `; backing off, next try in ${Math.round((sched.notBeforeMs - t) / 1000)}s`
+        : "";
+    const line = `${label(account)}${probe ? " (outage probe)" : ""}: ${describePoll(result)}${trail}${extra}`;
+    if (outcome.kind === "ok") this.log.info(line);
+    else this.log.warn(line);
+    if (this.state.outage && !probe)
+      this.log.warn("no account reachable: outage mode, probing one account at a time");
+  }
+}

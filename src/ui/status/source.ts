@@ -1,0 +1,34 @@
+// Binds the dashboard to a real pool: reads the model, pins, samples.
+import { accountsToSample, buildStatusModel, sampleDue, togglePin } from "../../app/status.ts";
+import type { Env } from "../../env.ts";
+import type { Db } from "../../store/db.ts";
+import type { DashboardSource } from "./terminal.ts";
+
+export interface StatusSourceOptions {
+  cwd: string;
+  live: boolean;
+  now?: () => number;
+}
+
+export function statusSource(env: Env, db: Db, options: StatusSourceOptions): DashboardSource {
+  const now = options.now ?? Date.now;
+  return {
+    load: (nowMs) => buildStatusModel(db, nowMs, options.cwd),
+    pin(accountId, model, nowMs) {
+      const account = model.accounts.find((a) => a.id === accountId);
+      const holds = model.pin?.accountId === accountId && model.pin.kept;
+      const result = togglePin(db, options.cwd, accountId, nowMs, holds);
+      const name = account?.name ?? `account ${accountId}`;
+      return result.kind === "pinned"
+        ? `Pinned ${options.cwd} to ${name}`
+        : `Unpinned ${options.cwd} (was ${name})`;
+    },
+    due: (nowMs) => accountsToSample(db, nowMs, { live: options.live }).length,
+    async sample(force, signal) {
+      const results = await sampleDue(env, db, { live: options.live, force, now, signal });
+      const failed = results.filter((r) => r.status !== "ok").length;
+      const count = `${results.length} account${results.length === 1 ? "" : "s"}`;
+      return failed === 0 ? `Sampled ${count}` : `Sampled ${count}: ${failed} failed (see the detail pane)`;
+    },
+  };
+}
