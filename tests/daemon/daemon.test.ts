@@ -13,7 +13,16 @@ import { insertSession } from "../../src/store/sessions.ts";
 import { VERSION } from "../../src/version.ts";
 import { type FakeAnthropic, USAGE_PATH, TOKEN_PATH, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { makePool, usagePayload } from "../helpers/pool.ts";
-import { daemonLog, isAlive, reapAll, samples, startDaemon, trackPid, waitFor, withDb } from "./harness.ts";
+import {
+  daemonLog,
+  isAlive,
+  reapAll,
+  samples,
+  startDaemon,
+  trackPid,
+  waitFor,
+  withDb,
+} from "../helpers/daemon.ts";
 
 // Real processes on a 1 s schedule: a test may take a few seconds.
 setDefaultTimeout(30_000);

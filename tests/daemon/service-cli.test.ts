@@ -13,7 +13,7 @@ import { runCli, tempDir } from "../helpers/cli.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { makePool, poolVars } from "../helpers/pool.ts";
 import { expectSacredUnchanged, makeBase, snapshotSacred } from "../helpers/sacred.ts";
-import { isAlive, reapAll, startDaemon, trackHome, trackPid, waitFor, withDb } from "./harness.ts";
+import { isAlive, reapAll, startDaemon, trackHome, trackPid, waitFor, withDb } from "../helpers/daemon.ts";
 
 // Real processes on a 1 s schedule: a test may take a few seconds.
 setDefaultTimeout(30_000);

@@ -76,4 +76,18 @@ describe("faults during live sampling", () => {
     expect(byStatus.unauthorized).toBeGreaterThanOrEqual(4);
     expect(byStatus.error).toBeGreaterThanOrEqual(10);
   }, 180_000);
+
+  test("status --live survives every failure mode and still prints the table", async () => {
+    for (const mode of MODES) {
+      fake.fault(mode, { count: 2, delayMs: 8000 });
+      injected += 2;
+      const r = await runCli(["status", "--live", "--plain"], { env: pool.vars, timeoutMs: 30_000 });
+      fake.clearFaults();
+      if (r.code !== 0) failures.push(`status ${mode}: exit ${r.code} ${r.stderr}`);
+      else if (!r.stdout.includes("calm") || !r.stdout.includes("busy"))
+        failures.push(`status ${mode}: ${r.stdout}`);
+      if (/^\s+at /m.test(r.stderr)) failures.push(`status ${mode}: stack trace`);
+    }
+    expect(failures).toEqual([]);
+  }, 180_000);
 });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { type CliResult, runCli, tempDir } from "../helpers/cli.ts";
 import { pathWith, standInClaudeDir } from "../helpers/claude-bin.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
+import { reapAll, startDaemon, waitFor } from "../helpers/daemon.ts";
 import { type TestPool, makePool } from "../helpers/pool.ts";
 
 let fake: FakeAnthropic;
@@ -26,6 +27,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
+  await reapAll();
   await fake.stop();
   console.log(summary);
 });
@@ -134,4 +136,49 @@ describe("secrets", () => {
     expect(modes).toEqual([]);
     summary = `secrets: ${tokens.length} tokens checked against ${outputs.length} outputs, ${files.length} files, ${scans} process-table scans; ${leaks.length} leaks, ${modes.length} bad modes`;
   }, 90_000);
+
+  test("while the daemon polls and refreshes, no token reaches its log, the database or a command line", async () => {
+    const daemonPool = await makePool(fake, [
+      { name: "d1", util5Pct: 10, util7Pct: 10, expiresInMs: 3 * 60_000 },
+      { name: "d2", util5Pct: 20, util7Pct: 10 },
+    ]);
+    const home = daemonPool.vars.CCP_HOME as string;
+    const seen: string[] = [];
+    const daemon = startDaemon(daemonPool.vars, { CCP_POLL_INTERVAL: "500ms" });
+    fake.fault("401", { count: 1 });
+    await waitFor(
+      "a refresh by the daemon",
+      () => {
+        seen.push(...processCommandLines());
+        return fake.chain(daemonPool.accounts[0]?.token.chainId as string).refreshCount >= 1;
+      },
+      20_000,
+    );
+    for (let i = 0; i < 20; i++) {
+      seen.push(...processCommandLines());
+      await Bun.sleep(50);
+    }
+    daemon.proc.kill("SIGTERM");
+    await daemon.proc.exited;
+    const tokens = new Set<string>();
+    for (const a of daemonPool.accounts) {
+      const chain = fake.chain(a.token.chainId);
+      for (const t of [
+        a.token.accessToken,
+        a.token.refreshToken,
+        chain.current.accessToken,
+        chain.current.refreshToken,
+      ])
+        tokens.add(t);
+    }
+    const leaks: string[] = [];
+    for (const f of filesUnder(home).filter((f) => !f.endsWith("/.credentials.json"))) {
+      const text = readFileSync(f, "latin1");
+      for (const t of tokens) if (text.includes(t)) leaks.push(f);
+    }
+    if (seen.some((line) => [...tokens].some((t) => line.includes(t)))) leaks.push("a process command line");
+    expect(readFileSync(join(home, "daemon.log"), "utf8").length).toBeGreaterThan(0);
+    expect(leaks).toEqual([]);
+    summary += `\nsecrets (daemon): ${tokens.size} tokens, daemon log and ${filesUnder(home).length} files scanned; ${leaks.length} leaks`;
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Db, openDb } from "../../src/store/db.ts";
 import { pidAlive } from "../../src/store/sessions.ts";
-import { CLI_ENTRY, baseEnv } from "../helpers/cli.ts";
+import { CLI_ENTRY, baseEnv } from "./cli.ts";
 
 const spawned = new Set<Subprocess>();
 const homes = new Set<string>();
