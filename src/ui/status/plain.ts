@@ -63,6 +63,9 @@ export function renderPlain(model: StatusModel, options: PlainOptions): string {
   );
   const out = [c.dim(header), ...rows];
   if (model.warning) out.push(c.yellow(`! ${model.warning}`));
-  out.push(c.dim(LEGEND), c.dim(`updated ${clock.time(model.dataAtMs ?? now)}`));
+  out.push(
+    c.dim(LEGEND),
+    c.dim(model.dataAtMs === null ? "no usage data yet" : `updated ${clock.time(model.dataAtMs)}`),
+  );
   return out.join("\n");
 }
