@@ -36,8 +36,8 @@ function warmPool(accounts: number): Record<string, string> {
       mkdirSync(configDir, { recursive: true, mode: 0o700 });
       writeFileSync(join(configDir, ".claude.json"), '{"hasCompletedOnboarding":true}\n');
       insertAccount(db, { id, name: `account-${id}`, nameIsCustom: true, configDir, createdAtMs: now });
-      // A few samples each, so burn rates are computed as in real use.
-      for (let k = 0; k < 5; k++) {
+      // 45 minutes of history at the daemon's 3-minute cadence, so burn rates cost what they do in real use.
+      for (let k = 0; k < 16; k++) {
         insertSample(db, {
           accountId: id,
           takenAtMs: now - k * 180_000,

@@ -16,9 +16,10 @@ import {
   getPin,
   insertSession,
   liveSessions,
+  sessionCounts,
   setPin,
 } from "../store/sessions.ts";
-import { burnHistorySince, newestGoodSamples, newestSamples } from "../store/usage.ts";
+import { latestUsage, newestSamples } from "../store/usage.ts";
 
 /** A `ccp select` reservation counts as a live session this long, until the launched claude is seen. */
 export const RESERVATION_TTL_MS = 10 * 60_000;
@@ -35,15 +36,17 @@ export interface PoolSnapshot {
 /** Everything the score needs, read in one go. */
 export function readPool(db: Db, nowMs: number): PoolSnapshot {
   const accounts = listAccounts(db);
-  const newest = newestSamples(db);
-  const good = newestGoodSamples(db);
-  const history = burnHistorySince(db, nowMs - BURN_WINDOW_MS);
+  const latest = latestUsage(db);
   const health = allHealth(db);
   const sessions = liveSessions(db, nowMs);
+  const sessionsPerAccount = sessionCounts(sessions);
   const states = accounts.map((a): AccountState => {
-    const g = good.get(a.id);
-    const n = newest.get(a.id);
+    const l = latest.get(a.id);
+    const g = l?.good ?? null;
+    const n = l?.newest;
     const h = health.get(a.id);
+    // The stored burn rate holds as long as its sample is inside the burn window.
+    const burnFresh = g !== null && nowMs - g.takenAtMs <= BURN_WINDOW_MS;
     return {
       id: a.id,
       name: a.name,
@@ -60,11 +63,12 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
                 : { pct: g.scoped7Pct, resetAtMs: g.scoped7ResetAtMs, model: g.scoped7Model ?? "" },
           }
         : null,
-      history: history.get(a.id) ?? [],
+      history: [],
+      burn5PctPerHour: burnFresh ? (l?.burn5PctPerHour ?? 0) : 0,
       rateLimited: n?.status === "rate_limited",
       needsLogin: Boolean(h?.needsLogin) || (n?.status === "unauthorized" && n.error === NO_CREDENTIAL),
       refreshFailed: Boolean(h?.refreshFailed),
-      activeSessions: sessions.filter((s) => s.accountId === a.id).length,
+      activeSessions: sessionsPerAccount.get(a.id) ?? 0,
     };
   });
   return { accounts, states, sessions };

@@ -114,7 +114,7 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
 
   const staleReason = staleReasonOf(account, nowMs);
   const sessions = Math.max(0, account.activeSessions);
-  const burn5PctPerHour = burnRate5h(account.history, nowMs);
+  const burn5PctPerHour = account.burn5PctPerHour ?? burnRate5h(account.history, nowMs);
 
   const values: Record<TermKey, number> = {
     headroom5h: WEIGHT_5H * eff5,

@@ -28,6 +28,11 @@ export interface AccountState {
   latest: UsageSnapshot | null;
   /** Good samples in any order; only the recent ones feed the burn rate. */
   history: readonly BurnSample[];
+  /**
+   * The 5h burn rate when the caller already knows it (the store keeps it up to date as samples
+   * arrive); when absent it is computed from `history`.
+   */
+  burn5PctPerHour?: number;
   /** The newest usage poll got a 429; `latest` still holds the last good values. */
   rateLimited: boolean;
   needsLogin: boolean;

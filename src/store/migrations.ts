@@ -72,6 +72,38 @@ export const MIGRATIONS: readonly string[] = [
     updated_at_ms INTEGER NOT NULL
   );
   `,
+  // One row per account with its newest sample, its newest good values and the 5h burn rate as of
+  // that sample, kept up to date by insertSample: the hot path reads this instead of scanning
+  // weeks of samples.
+  `
+  CREATE TABLE account_usage (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    newest_at_ms INTEGER NOT NULL,
+    newest_status TEXT NOT NULL,
+    newest_error TEXT,
+    good_at_ms INTEGER,
+    util5_pct REAL,
+    reset5_at_ms INTEGER,
+    util7_pct REAL,
+    reset7_at_ms INTEGER,
+    scoped7_pct REAL,
+    scoped7_reset_at_ms INTEGER,
+    scoped7_model TEXT,
+    extra_usage_enabled INTEGER,
+    burn5_pct_per_hour REAL
+  );
+  CREATE INDEX usage_samples_by_time ON usage_samples(taken_at_ms);
+  INSERT INTO account_usage (account_id, newest_at_ms, newest_status, newest_error)
+    SELECT s.account_id, s.taken_at_ms, s.status, s.error FROM usage_samples s
+    WHERE s.id = (SELECT n.id FROM usage_samples n WHERE n.account_id = s.account_id
+                  ORDER BY n.taken_at_ms DESC, n.id DESC LIMIT 1);
+  UPDATE account_usage SET (good_at_ms, util5_pct, reset5_at_ms, util7_pct, reset7_at_ms, scoped7_pct,
+      scoped7_reset_at_ms, scoped7_model, extra_usage_enabled) =
+    (SELECT g.taken_at_ms, g.util5_pct, g.reset5_at_ms, g.util7_pct, g.reset7_at_ms, g.scoped7_pct,
+            g.scoped7_reset_at_ms, g.scoped7_model, g.extra_usage_enabled
+     FROM usage_samples g WHERE g.account_id = account_usage.account_id AND g.status = 'ok'
+     ORDER BY g.taken_at_ms DESC, g.id DESC LIMIT 1);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,3 +1,6 @@
+import { burnRate5h } from "../score/burn-rate.ts";
+import { BURN_WINDOW_MS } from "../score/constants.ts";
+import type { BurnSample } from "../score/types.ts";
 import type { Db } from "./db.ts";
 
 export type SampleStatus = "ok" | "rate_limited" | "unauthorized" | "error";
@@ -69,26 +72,143 @@ export function insertSample(db: Db, s: UsageSampleRow): void {
       s.error,
     ],
   );
+  updateLatest(db, s);
 }
 
-/** The newest sample of each account, whatever its status. */
+interface RawLatest {
+  account_id: number;
+  newest_at_ms: number;
+  newest_status: SampleStatus;
+  newest_error: string | null;
+  good_at_ms: number | null;
+  util5_pct: number | null;
+  reset5_at_ms: number | null;
+  util7_pct: number | null;
+  reset7_at_ms: number | null;
+  scoped7_pct: number | null;
+  scoped7_reset_at_ms: number | null;
+  scoped7_model: string | null;
+  extra_usage_enabled: number | null;
+  burn5_pct_per_hour: number | null;
+}
+
+/** Per account: its newest sample, its newest good one, and the 5h burn rate as of that one. */
+export interface LatestUsage {
+  newest: UsageSampleRow;
+  good: UsageSampleRow | null;
+  /** Percent per hour, computed when the good sample was recorded; null before the first. */
+  burn5PctPerHour: number | null;
+}
+
+function goodRow(r: RawLatest): UsageSampleRow | null {
+  if (r.good_at_ms === null) return null;
+  return {
+    accountId: r.account_id,
+    takenAtMs: r.good_at_ms,
+    status: "ok",
+    util5Pct: r.util5_pct,
+    reset5AtMs: r.reset5_at_ms,
+    util7Pct: r.util7_pct,
+    reset7AtMs: r.reset7_at_ms,
+    scoped7Pct: r.scoped7_pct,
+    scoped7ResetAtMs: r.scoped7_reset_at_ms,
+    scoped7Model: r.scoped7_model,
+    extraUsageEnabled: r.extra_usage_enabled === null ? null : r.extra_usage_enabled === 1,
+    error: null,
+  };
+}
+
+/** One read of the per-account summary that insertSample maintains. */
+export function latestUsage(db: Db): Map<number, LatestUsage> {
+  const rows = db.query<RawLatest, []>("SELECT * FROM account_usage").all();
+  const out = new Map<number, LatestUsage>();
+  for (const r of rows) {
+    const good = goodRow(r);
+    const newestIsGood = good !== null && r.newest_status === "ok" && r.newest_at_ms === good.takenAtMs;
+    const newest: UsageSampleRow = newestIsGood
+      ? good
+      : {
+          accountId: r.account_id,
+          takenAtMs: r.newest_at_ms,
+          status: r.newest_status,
+          util5Pct: null,
+          reset5AtMs: null,
+          util7Pct: null,
+          reset7AtMs: null,
+          scoped7Pct: null,
+          scoped7ResetAtMs: null,
+          scoped7Model: null,
+          extraUsageEnabled: null,
+          error: r.newest_error,
+        };
+    out.set(r.account_id, { newest, good, burn5PctPerHour: r.burn5_pct_per_hour });
+  }
+  return out;
+}
+
+/** The newest sample of each account, whatever its status (values only when it was good). */
 export function newestSamples(db: Db): Map<number, UsageSampleRow> {
+  return new Map([...latestUsage(db)].map(([id, l]) => [id, l.newest]));
+}
+
+/** The newest good sample of each account (the values kept while polls fail). */
+export function newestGoodSamples(db: Db): Map<number, UsageSampleRow> {
+  const out = new Map<number, UsageSampleRow>();
+  for (const [id, l] of latestUsage(db)) if (l.good) out.set(id, l.good);
+  return out;
+}
+
+/** Good 5h readings of one account in `[fromMs, toMs]`, for its burn rate. */
+function burnHistory(db: Db, accountId: number, fromMs: number, toMs: number): BurnSample[] {
   const rows = db
-    .query<RawSample, []>(
-      `SELECT s.* FROM usage_samples s
-       JOIN (SELECT account_id, max(taken_at_ms) AS t FROM usage_samples GROUP BY account_id) n
-         ON n.account_id = s.account_id AND n.t = s.taken_at_ms
-       ORDER BY s.id`,
+    .query<[number, number, number | null], [number, number, number]>(
+      `SELECT taken_at_ms, util5_pct, reset5_at_ms FROM usage_samples
+       WHERE account_id = ? AND taken_at_ms BETWEEN ? AND ? AND status = 'ok' AND util5_pct IS NOT NULL`,
     )
-    .all();
-  return new Map(rows.map((r) => [r.account_id, toRow(r)]));
+    .values(accountId, fromMs, toMs) as Array<[number, number, number | null]>;
+  return rows.map(([takenAtMs, util5Pct, reset5AtMs]) => ({ takenAtMs, util5Pct, reset5AtMs }));
+}
+
+/** Keeps account_usage in step with a sample just inserted (call in the same transaction). */
+function updateLatest(db: Db, s: UsageSampleRow): void {
+  db.run(
+    `INSERT INTO account_usage (account_id, newest_at_ms, newest_status, newest_error) VALUES (?, ?, ?, ?)
+     ON CONFLICT(account_id) DO UPDATE SET newest_at_ms = excluded.newest_at_ms,
+       newest_status = excluded.newest_status, newest_error = excluded.newest_error
+     WHERE excluded.newest_at_ms >= account_usage.newest_at_ms`,
+    [s.accountId, s.takenAtMs, s.status, s.error],
+  );
+  if (s.status !== "ok") return;
+  const burn = burnRate5h(
+    burnHistory(db, s.accountId, s.takenAtMs - BURN_WINDOW_MS, s.takenAtMs),
+    s.takenAtMs,
+  );
+  db.run(
+    `UPDATE account_usage SET good_at_ms = ?, util5_pct = ?, reset5_at_ms = ?, util7_pct = ?, reset7_at_ms = ?,
+       scoped7_pct = ?, scoped7_reset_at_ms = ?, scoped7_model = ?, extra_usage_enabled = ?, burn5_pct_per_hour = ?
+     WHERE account_id = ? AND (good_at_ms IS NULL OR good_at_ms <= ?)`,
+    [
+      s.takenAtMs,
+      s.util5Pct,
+      s.reset5AtMs,
+      s.util7Pct,
+      s.reset7AtMs,
+      s.scoped7Pct,
+      s.scoped7ResetAtMs,
+      s.scoped7Model,
+      s.extraUsageEnabled === null ? null : s.extraUsageEnabled ? 1 : 0,
+      burn,
+      s.accountId,
+      s.takenAtMs,
+    ],
+  );
 }
 
 /** Good samples taken at or after `sinceMs`, oldest first, grouped by account. */
 export function goodSamplesSince(db: Db, sinceMs: number): Map<number, UsageSampleRow[]> {
   const rows = db
     .query<RawSample, [number]>(
-      "SELECT * FROM usage_samples WHERE status = 'ok' AND taken_at_ms >= ? ORDER BY taken_at_ms",
+      "SELECT * FROM usage_samples WHERE taken_at_ms >= ? AND status = 'ok' ORDER BY taken_at_ms",
     )
     .all(sinceMs);
   const out = new Map<number, UsageSampleRow[]>();
@@ -100,49 +220,7 @@ export function goodSamplesSince(db: Db, sinceMs: number): Map<number, UsageSamp
   return out;
 }
 
-/** The newest good sample of each account (the values kept while polls fail). */
-export function newestGoodSamples(db: Db): Map<number, UsageSampleRow> {
-  const rows = db
-    .query<RawSample, []>(
-      `SELECT s.* FROM usage_samples s
-       JOIN (SELECT account_id, max(taken_at_ms) AS t FROM usage_samples WHERE status = 'ok' GROUP BY account_id) n
-         ON n.account_id = s.account_id AND n.t = s.taken_at_ms AND s.status = 'ok'
-       ORDER BY s.id`,
-    )
-    .all();
-  return new Map(rows.map((r) => [r.account_id, toRow(r)]));
-}
-
 /** Keeps the table bounded: drops samples older than `beforeMs`. */
 export function pruneSamples(db: Db, beforeMs: number): void {
   db.run("DELETE FROM usage_samples WHERE taken_at_ms < ?", [beforeMs]);
-}
-
-export interface BurnPoint {
-  takenAtMs: number;
-  util5Pct: number;
-  reset5AtMs: number | null;
-}
-
-/**
- * Good 5h readings since `sinceMs`, per account, for burn rates. On the hot path: only the three
- * columns needed, read as arrays rather than objects.
- */
-export function burnHistorySince(db: Db, sinceMs: number): Map<number, BurnPoint[]> {
-  const rows = db
-    .query<[number, number, number, number | null], [number]>(
-      `SELECT account_id, taken_at_ms, util5_pct, reset5_at_ms FROM usage_samples
-       WHERE taken_at_ms >= ? AND status = 'ok' AND util5_pct IS NOT NULL`,
-    )
-    .values(sinceMs) as Array<[number, number, number, number | null]>;
-  const out = new Map<number, BurnPoint[]>();
-  for (const [accountId, takenAtMs, util5Pct, reset5AtMs] of rows) {
-    let list = out.get(accountId);
-    if (!list) {
-      list = [];
-      out.set(accountId, list);
-    }
-    list.push({ takenAtMs, util5Pct, reset5AtMs });
-  }
-  return out;
 }

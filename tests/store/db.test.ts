@@ -31,6 +31,7 @@ describe("state database", () => {
       .all()
       .map((r) => r.name);
     expect(tables).toEqual([
+      "account_usage",
       "accounts",
       "auth_health",
       "meta",
