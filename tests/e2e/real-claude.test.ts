@@ -87,6 +87,7 @@ describe("ccp run with the real claude", () => {
     const db = openDb(join(pool.vars.CCP_HOME as string, "pool.db"));
     // Age the cached samples (so the launch samples again) and the pin (an hour has passed).
     db.run("UPDATE usage_samples SET taken_at_ms = taken_at_ms - 120000");
+    db.run("UPDATE account_usage SET newest_at_ms = newest_at_ms - 120000, good_at_ms = good_at_ms - 120000");
     db.run("UPDATE pins SET updated_at_ms = updated_at_ms - 7200000");
     db.close();
     fake.clearRequests();
