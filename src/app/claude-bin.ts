@@ -1,7 +1,8 @@
-import { accessSync, constants, realpathSync, statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
+import { realpathOrSelf } from "./self-path.ts";
 
 export const EXIT_NOT_FOUND = 127;
 
@@ -12,14 +13,6 @@ function isExecutableFile(path: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-function realpathOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
   }
 }
 

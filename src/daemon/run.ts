@@ -44,6 +44,7 @@ import {
   syncAccounts,
 } from "./schedule.ts";
 import { stableDaemonProgram } from "./service-files.ts";
+import { sourceEntry } from "../app/self-path.ts";
 import { recordFoundSessions, shimPids } from "./sessions.ts";
 import { LAST_POLL_KEY, PAUSED_UNTIL_KEY, recordDaemonError } from "./state.ts";
 
@@ -82,7 +83,7 @@ export const EXIT_UPGRADED = 75;
  * only): Homebrew repoints `opt/cc-pool` and `bin/ccp` at a new Cellar dir on upgrade.
  */
 export function installedBinary(pathEnv: string): string | null {
-  if (!process.argv[1]?.startsWith("/$bunfs/")) return null;
+  if (sourceEntry(process.argv[1]) !== undefined) return null;
   const [program] = stableDaemonProgram({
     execPath: process.execPath,
     argv0: process.argv0,

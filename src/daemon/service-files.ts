@@ -1,9 +1,9 @@
 // The daemon's service, described once and rendered as a macOS LaunchAgent plist or a systemd user
 // unit. Both restart the daemon only when it fails (a clean exit means it stepped aside for another
 // daemon or was stopped on purpose) and both cap how fast a crashing daemon is restarted.
-import { existsSync, realpathSync } from "node:fs";
-import { basename, delimiter, isAbsolute, join, resolve } from "node:path";
 
+import { join } from "node:path";
+import { type SelfFacts, stableSelfCommand } from "../app/self-path.ts";
 export const LAUNCHD_LABEL = "com.cc-pool.daemon";
 export const SYSTEMD_UNIT_NAME = "cc-pool.service";
 export const HOMEBREW_FORMULA = "cc-pool";
@@ -147,69 +147,11 @@ WantedBy=default.target
 }
 
 /** Facts about how this process was started, for finding a path that survives upgrades. */
-export interface ProgramFacts {
-  execPath: string;
-  /** process.argv0: the command as typed (`ccp`, `/opt/homebrew/bin/ccp`, `bun`). */
-  argv0: string;
-  /** process.argv[1]: the script when run from source, `/$bunfs/…` when compiled. */
-  script: string | undefined;
-  pathEnv: string;
-  cwd: string;
-  realpath?: (path: string) => string;
-  exists?: (path: string) => boolean;
-}
+export type ProgramFacts = SelfFacts;
 
-const CELLAR = /^(.*)\/Cellar\/([^/]+)\/[^/]+\/bin\/([^/]+)$/;
+export { homebrewOptPath, isHomebrewInstall } from "../app/self-path.ts";
 
-/** `…/Cellar/cc-pool/1.2.3/bin/cc-pool` → `…/opt/cc-pool/bin/cc-pool` (stable across upgrades). */
-export function homebrewOptPath(path: string): string | undefined {
-  const m = CELLAR.exec(path);
-  return m ? `${m[1]}/opt/${m[2]}/bin/${m[3]}` : undefined;
-}
-
-export function isHomebrewInstall(execPath: string, realpath: (p: string) => string = realpathSync): boolean {
-  try {
-    return CELLAR.test(realpath(execPath));
-  } catch {
-    return CELLAR.test(execPath);
-  }
-}
-
-/**
- * The argv for `ccp daemon` to write into a service file. From source: bun and the script. A
- * compiled binary: the path it was invoked through (the `ccp` symlink on PATH, say), never the
- * resolved execPath, which under Homebrew is a versioned Cellar path that an upgrade deletes;
- * a Cellar path is mapped to Homebrew's stable `opt` path.
- */
+/** The argv for `ccp daemon` to write into a service file: never a versioned Cellar path. */
 export function stableDaemonProgram(f: ProgramFacts): string[] {
-  const realpath = f.realpath ?? realpathSync;
-  const exists = f.exists ?? existsSync;
-  if (f.script && !f.script.startsWith("/$bunfs/") && /\.(?:[cm]?[jt]s)$/.test(f.script)) {
-    return [f.execPath, resolve(f.cwd, f.script), "daemon"];
-  }
-  const same = (candidate: string): boolean => {
-    try {
-      return realpath(candidate) === realpath(f.execPath);
-    } catch {
-      return false;
-    }
-  };
-  let invoked: string | undefined;
-  if (f.argv0.includes("/")) {
-    const abs = isAbsolute(f.argv0) ? f.argv0 : resolve(f.cwd, f.argv0);
-    if (same(abs)) invoked = abs;
-  } else if (f.argv0 !== "") {
-    for (const dir of f.pathEnv.split(delimiter)) {
-      if (!isAbsolute(dir)) continue;
-      const candidate = join(dir, basename(f.argv0));
-      if (exists(candidate) && same(candidate)) {
-        invoked = candidate;
-        break;
-      }
-    }
-  }
-  let program = invoked ?? f.execPath;
-  const opt = homebrewOptPath(program);
-  if (opt && exists(opt)) program = opt;
-  return [program, "daemon"];
+  return [...stableSelfCommand(f), "daemon"];
 }

@@ -1,6 +1,7 @@
 // Starting the daemon in the background from `select`/`run` (when its heartbeat is stale) and from
 // `init`/`add` where no service manager exists. Never waits for it; a daemon that keeps dying is
 // restarted at most AUTOSTART_LIMIT times per AUTOSTART_WINDOW_MS, counted in the database.
+import { sourceEntry } from "../app/self-path.ts";
 import type { Env } from "../env.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
@@ -47,10 +48,8 @@ export function takeAutostartSlot(db: Db, nowMs: number): boolean {
  * compiled (its argv[1] is a path inside the embedded file system).
  */
 export function daemonArgv(): string[] {
-  const script = process.argv[1];
-  if (script && !script.startsWith("/$bunfs/") && /\.(?:[cm]?[jt]s)$/.test(script))
-    return [process.execPath, script, "daemon"];
-  return [process.execPath, "daemon"];
+  const entry = sourceEntry(process.argv[1]);
+  return entry ? [process.execPath, entry, "daemon"] : [process.execPath, "daemon"];
 }
 
 /** The daemon's environment: the caller's, minus the session variable a scan would mistake it for. */
