@@ -63,9 +63,17 @@ function kill9(pid: number): void {
 
 /** kill -9 everything this file started, and every daemon that wrote a pid under a tracked home. */
 export async function reapAll(): Promise<void> {
-  for (const home of homes) {
-    const pid = readPid(home);
-    if (pid !== undefined && pid !== process.pid) kill9(pid);
+  const killDaemons = (): void => {
+    for (const home of homes) {
+      const pid = readPid(home);
+      if (pid !== undefined && pid !== process.pid) kill9(pid);
+    }
+  };
+  killDaemons();
+  // A daemon started detached just before a test failed may write its pid file a moment later.
+  if (homes.size > 0) {
+    await Bun.sleep(300);
+    killDaemons();
   }
   for (const pid of extraPids) kill9(pid);
   for (const proc of spawned) {
