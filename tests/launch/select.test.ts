@@ -202,3 +202,37 @@ describe("manual pins", () => {
     expect(JSON.parse(moved.stdout).account.name).toBe("first");
   });
 });
+
+describe("select --wait", () => {
+  test("with every account exhausted it waits for the soonest reset instead of falling back", async () => {
+    const pool = await makePool(fake, [
+      { name: "later", util5Pct: 100, util7Pct: 10, reset5InMs: 3 * 3_600_000 },
+      { name: "soon", util5Pct: 100, util7Pct: 10, reset5InMs: 2_500 },
+    ]);
+    const r = await runCli(["select", "--wait", "--json"], { env: pool.vars, timeoutMs: 30_000 });
+    expect(r.code).toBe(0);
+    const decision = JSON.parse(r.stdout);
+    expect(decision.kind).toBe("selected");
+    expect(decision.account.name).toBe("soon");
+    expect(decision.warning).toBeNull();
+    // It waited for the reset: the launch was recorded only once the window had reset.
+    const db = openDb(`${pool.vars.CCP_HOME}/pool.db`);
+    const reset = db
+      .query<{ r: number }, []>("SELECT reset5_at_ms AS r FROM account_usage WHERE account_id = 2")
+      .get();
+    const launch = db.query<{ t: number }, []>("SELECT started_at_ms AS t FROM sessions").get();
+    db.close();
+    expect(launch?.t).toBeGreaterThanOrEqual(reset?.r as number);
+  });
+
+  test("without --wait the same pool falls back at once, with the warning", async () => {
+    const pool = await makePool(fake, [
+      { name: "later", util5Pct: 100, util7Pct: 10, reset5InMs: 3 * 3_600_000 },
+      { name: "soon", util5Pct: 100, util7Pct: 10, reset5InMs: 60 * 60_000 },
+    ]);
+    const r = await runCli(["select", "--json"], { env: pool.vars });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).kind).toBe("fallback");
+    expect(r.stderr).toContain("exhausted");
+  });
+});
