@@ -1,5 +1,4 @@
 /** Exit codes shared by every command. `run` returns claude's own status instead. */
-export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
@@ -17,7 +16,6 @@ export type CcpErrorCode =
   | "no-tty"
   | "cancelled"
   | "network"
-  | "not-implemented"
   | "conflict"
   | "failure";
 
@@ -62,14 +60,4 @@ export function usageError(message: string, hint?: string): CcpError {
 
 export function isCcpError(value: unknown): value is CcpError {
   return value instanceof CcpError;
-}
-
-export function notImplemented(command: string): CcpError {
-  return new CcpError(
-    "not-implemented",
-    `\`ccp ${command}\` is not available in this build of cc-pool yet.`,
-    {
-      hint: "Run `ccp help` to see what this build can do.",
-    },
-  );
 }

@@ -104,8 +104,6 @@ export interface Selection {
   decision: Picked;
   account: AccountRow;
   sessionId: number;
-  /** Live samples taken for this decision (0 when the cache was fresh enough). */
-  sampled: number;
 }
 
 function noneError(decision: Extract<Decision, { kind: "none" }>): CcpError {
@@ -123,7 +121,6 @@ function noneError(decision: Extract<Decision, { kind: "none" }>): CcpError {
 export async function selectAccount(env: Env, db: Db, options: SelectOptions): Promise<Selection> {
   const now = options.now ?? Date.now;
   const forcedRow = options.forced === undefined ? undefined : resolveAccount(db, options.forced);
-  let sampled = 0;
   let daemonStarted = false;
   for (;;) {
     const sampleNow = options.noDaemon || !daemonAlive(db, now());
@@ -131,7 +128,7 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
       const stale = accountsNeedingSample(db, now(), options.freshMs);
       if (stale.length > 0) {
         const { sampleAccounts } = await import("./sample.ts");
-        sampled += (await sampleAccounts(env, db, stale, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS })).length;
+        await sampleAccounts(env, db, stale, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
       }
       // After the live samples, so the new daemon finds them fresh and does not poll again at once.
       if (!options.noDaemon && !daemonStarted && env.daemonAutostart) {
@@ -188,7 +185,6 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
       decision,
       account: outcome.account as AccountRow,
       sessionId: outcome.sessionId as number,
-      sampled,
     };
   }
 }

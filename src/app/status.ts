@@ -7,11 +7,8 @@ import { forecastAccount } from "../score/forecast.ts";
 import type {
   Forecast,
   PinBreakReason,
-  ScopedWeekly,
   ScoredAccount,
-  ScoreTerm,
   StaleReason,
-  WindowKey,
 } from "../score/types.ts";
 import { type AccountRow, listAccounts } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
@@ -38,9 +35,12 @@ export interface LastPoll {
   error: string | null;
 }
 
-export interface StatusAccount {
-  id: number;
-  name: string;
+/**
+ * One account as `status` shows it: its score as ranked (every term and figure of ScoredAccount),
+ * with utilizations that stay null when unknown, the display's notion of stale (no good sample for
+ * 5 min, where the score already docks after 90 s), and what only the display needs.
+ */
+export interface StatusAccount extends Omit<ScoredAccount, "util5Pct" | "util7Pct"> {
   email: string | null;
   orgName: string | null;
   configDir: string;
@@ -50,34 +50,9 @@ export interface StatusAccount {
   next: boolean;
   /** The pin of `cwd` points at this account (alive or not: see `StatusModel.pin`). */
   pinnedHere: boolean;
-  /** Exact score; displays round it with `roundScore`. */
-  score: number;
-  terms: ScoreTerm[];
-  available: boolean;
-  exhausted: boolean;
-  exhaustedWindows: WindowKey[];
-  exhaustedUntilMs: number | null;
-  /** The display's notion of stale: never sampled, refresh failed, or no good sample for 5 min. */
-  stale: boolean;
-  staleReason: StaleReason | null;
-  rateLimited: boolean;
-  needsLogin: boolean;
-  activeSessions: number;
-  sampledAtMs: number | null;
   /** Percent used; null when never sampled or the window was missing from the payload. */
   util5Pct: number | null;
   util7Pct: number | null;
-  scoped7: ScopedWeekly | null;
-  reset5AtMs: number | null;
-  reset7AtMs: number | null;
-  frac5: number;
-  frac7: number;
-  eff5: number;
-  eff7: number;
-  raw5: number;
-  raw7: number;
-  burn5PctPerHour: number;
-  runwayHours: number | null;
   forecast: Forecast;
   lastPoll: LastPoll | null;
   /** Good 5h samples of the last `SPARK_SPAN_MS`, oldest first. */
@@ -173,7 +148,7 @@ export function buildStatusModel(db: Db, nowMs: number, cwd: string): StatusMode
     const poll = newest.get(s.id);
     const staleReason = displayStaleReason(s, nowMs);
     return {
-      id: s.id,
+      ...s,
       name: row.name,
       email: row.email,
       orgName: row.orgName,
@@ -181,31 +156,10 @@ export function buildStatusModel(db: Db, nowMs: number, cwd: string): StatusMode
       rank: i + 1,
       next: s.id === nextId,
       pinnedHere: pinRow?.accountId === s.id,
-      score: s.score,
-      terms: s.terms,
-      available: s.available,
-      exhausted: s.exhausted,
-      exhaustedWindows: s.exhaustedWindows,
-      exhaustedUntilMs: s.exhaustedUntilMs,
       stale: staleReason !== null,
       staleReason,
-      rateLimited: s.rateLimited,
-      needsLogin: s.needsLogin,
-      activeSessions: s.activeSessions,
-      sampledAtMs: s.sampledAtMs,
       util5Pct: latest?.util5Pct ?? null,
       util7Pct: latest?.util7Pct ?? null,
-      scoped7: s.scoped7,
-      reset5AtMs: s.reset5AtMs,
-      reset7AtMs: s.reset7AtMs,
-      frac5: s.frac5,
-      frac7: s.frac7,
-      eff5: s.eff5,
-      eff7: s.eff7,
-      raw5: s.raw5,
-      raw7: s.raw7,
-      burn5PctPerHour: s.burn5PctPerHour,
-      runwayHours: s.runwayHours,
       forecast: forecastAccount(s, nowMs),
       lastPoll: poll ? { atMs: poll.takenAtMs, status: poll.status, error: poll.error } : null,
       history: (history.get(s.id) ?? [])

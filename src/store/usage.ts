@@ -75,20 +75,12 @@ export function insertSample(db: Db, s: UsageSampleRow): void {
   updateLatest(db, s);
 }
 
-interface RawLatest {
-  account_id: number;
+/** An account_usage row, its good half read under the sample column names so toRow maps it. */
+interface RawLatest extends Omit<RawSample, "taken_at_ms"> {
+  taken_at_ms: number | null;
   newest_at_ms: number;
   newest_status: SampleStatus;
   newest_error: string | null;
-  good_at_ms: number | null;
-  util5_pct: number | null;
-  reset5_at_ms: number | null;
-  util7_pct: number | null;
-  reset7_at_ms: number | null;
-  scoped7_pct: number | null;
-  scoped7_reset_at_ms: number | null;
-  scoped7_model: string | null;
-  extra_usage_enabled: number | null;
   burn5_pct_per_hour: number | null;
 }
 
@@ -100,47 +92,37 @@ export interface LatestUsage {
   burn5PctPerHour: number | null;
 }
 
-function goodRow(r: RawLatest): UsageSampleRow | null {
-  if (r.good_at_ms === null) return null;
-  return {
-    accountId: r.account_id,
-    takenAtMs: r.good_at_ms,
-    status: "ok",
-    util5Pct: r.util5_pct,
-    reset5AtMs: r.reset5_at_ms,
-    util7Pct: r.util7_pct,
-    reset7AtMs: r.reset7_at_ms,
-    scoped7Pct: r.scoped7_pct,
-    scoped7ResetAtMs: r.scoped7_reset_at_ms,
-    scoped7Model: r.scoped7_model,
-    extraUsageEnabled: r.extra_usage_enabled === null ? null : r.extra_usage_enabled === 1,
-    error: null,
-  };
-}
-
 /** One read of the per-account summary that insertSample maintains. */
 export function latestUsage(db: Db): Map<number, LatestUsage> {
-  const rows = db.query<RawLatest, []>("SELECT * FROM account_usage").all();
+  const rows = db
+    .query<RawLatest, []>(
+      `SELECT account_id, good_at_ms AS taken_at_ms, 'ok' AS status, util5_pct, reset5_at_ms, util7_pct,
+         reset7_at_ms, scoped7_pct, scoped7_reset_at_ms, scoped7_model, extra_usage_enabled, NULL AS error,
+         newest_at_ms, newest_status, newest_error, burn5_pct_per_hour
+       FROM account_usage`,
+    )
+    .all();
   const out = new Map<number, LatestUsage>();
   for (const r of rows) {
-    const good = goodRow(r);
+    const good = r.taken_at_ms === null ? null : toRow(r as RawSample);
     const newestIsGood = good !== null && r.newest_status === "ok" && r.newest_at_ms === good.takenAtMs;
-    const newest: UsageSampleRow = newestIsGood
+    // A failed newest poll carries no values: the last good ones are in `good`.
+    const newest = newestIsGood
       ? good
-      : {
-          accountId: r.account_id,
-          takenAtMs: r.newest_at_ms,
+      : toRow({
+          account_id: r.account_id,
+          taken_at_ms: r.newest_at_ms,
           status: r.newest_status,
-          util5Pct: null,
-          reset5AtMs: null,
-          util7Pct: null,
-          reset7AtMs: null,
-          scoped7Pct: null,
-          scoped7ResetAtMs: null,
-          scoped7Model: null,
-          extraUsageEnabled: null,
+          util5_pct: null,
+          reset5_at_ms: null,
+          util7_pct: null,
+          reset7_at_ms: null,
+          scoped7_pct: null,
+          scoped7_reset_at_ms: null,
+          scoped7_model: null,
+          extra_usage_enabled: null,
           error: r.newest_error,
-        };
+        });
     out.set(r.account_id, { newest, good, burn5PctPerHour: r.burn5_pct_per_hour });
   }
   return out;
@@ -149,13 +131,6 @@ export function latestUsage(db: Db): Map<number, LatestUsage> {
 /** The newest sample of each account, whatever its status (values only when it was good). */
 export function newestSamples(db: Db): Map<number, UsageSampleRow> {
   return new Map([...latestUsage(db)].map(([id, l]) => [id, l.newest]));
-}
-
-/** The newest good sample of each account (the values kept while polls fail). */
-export function newestGoodSamples(db: Db): Map<number, UsageSampleRow> {
-  const out = new Map<number, UsageSampleRow>();
-  for (const [id, l] of latestUsage(db)) if (l.good) out.set(id, l.good);
-  return out;
 }
 
 /** Good 5h readings of one account in `[fromMs, toMs]`, for its burn rate. */
