@@ -241,3 +241,57 @@ describe("ccp run", () => {
     expect(r.stderr).toContain("ccp add");
   });
 });
+
+describe("ccp run refreshing an idle account's token (no daemon)", () => {
+  test("a token about to expire is refreshed before claude starts, and claude gets the new one", async () => {
+    const pool = await makePool(
+      fake,
+      [{ name: "expiring", util5Pct: 10, util7Pct: 10, expiresInMs: 2 * 60_000 }],
+      {
+        PATH: pathWith(claudeDir),
+      },
+    );
+    const chain = pool.accounts[0]?.token.chainId as string;
+    const r = await runCli(["run"], { env: pool.vars });
+    expect(r.code).toBe(0);
+    expect(fake.chain(chain).refreshCount).toBe(1);
+    const stored = JSON.parse(
+      readFileSync(join(pool.accounts[0]?.configDir as string, ".credentials.json"), "utf8"),
+    );
+    expect(stored.claudeAiOauth.accessToken).toBe(fake.chain(chain).current.accessToken);
+    expect(stored.claudeAiOauth.expiresAt).toBeGreaterThan(Date.now() + 60 * 60_000);
+  });
+
+  test("a revoked login is reported, nothing is wiped, and claude still starts", async () => {
+    const pool = await makePool(
+      fake,
+      [{ name: "revoked", util5Pct: 10, util7Pct: 10, expiresInMs: 2 * 60_000 }],
+      {
+        PATH: pathWith(claudeDir),
+      },
+    );
+    const credPath = join(pool.accounts[0]?.configDir as string, ".credentials.json");
+    fake.revoke(pool.accounts[0]?.token.chainId as string);
+    const before = readFileSync(credPath, "utf8");
+    const record = join(tempDir(), "rec.jsonl");
+    const r = await runCli(["run"], { env: { ...pool.vars, FAKE_CLAUDE_RECORD: record }, cwd: tempDir() });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("login was revoked");
+    expect(readFileSync(credPath, "utf8")).toBe(before);
+    expect(records(record)).toHaveLength(1);
+  });
+
+  test("no refresh while another session owns the account (a `ccp select` reservation here)", async () => {
+    const pool = await makePool(
+      fake,
+      [{ name: "shared", util5Pct: 10, util7Pct: 10, expiresInMs: 2 * 60_000 }],
+      {
+        PATH: pathWith(claudeDir),
+      },
+    );
+    expect((await runCli(["select"], { env: pool.vars })).code).toBe(0);
+    const r = await runCli(["run"], { env: pool.vars, cwd: tempDir() });
+    expect(r.code).toBe(0);
+    expect(fake.chain(pool.accounts[0]?.token.chainId as string).refreshCount).toBe(0);
+  });
+});
