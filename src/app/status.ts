@@ -4,12 +4,7 @@ import type { Env } from "../env.ts";
 import { DISPLAY_STALE_AFTER_MS, HOUR_MS } from "../score/constants.ts";
 import { decide } from "../score/decide.ts";
 import { forecastAccount } from "../score/forecast.ts";
-import type {
-  Forecast,
-  PinBreakReason,
-  ScoredAccount,
-  StaleReason,
-} from "../score/types.ts";
+import type { Forecast, PinBreakReason, ScoredAccount, StaleReason } from "../score/types.ts";
 import { type AccountRow, listAccounts } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { daemonAlive } from "../store/meta.ts";
