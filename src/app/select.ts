@@ -131,7 +131,7 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
         await sampleAccounts(env, db, stale, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
       }
       // After the live samples, so the new daemon finds them fresh and does not poll again at once.
-      if (!options.noDaemon && !daemonStarted && env.daemonAutostart) {
+      if (!options.noDaemon && !daemonStarted) {
         daemonStarted = true;
         const { maybeStartDaemon } = await import("../daemon/spawn.ts");
         maybeStartDaemon(env, db, now());
