@@ -223,7 +223,15 @@ describe("tokens", () => {
     await waitFor("needs-login", () => health(home(pool.vars), 1)?.needs_login === 1);
     const h = health(home(pool.vars), 1);
     expect(h?.refresh_failed).toBe(1);
-    const before = samples(home(pool.vars)).filter((s) => s.account_id === 1).length;
+    // The poll that ended in needs-login records its sample just after the mark: let it land.
+    const deadCount = () => samples(home(pool.vars)).filter((s) => s.account_id === 1).length;
+    let before = deadCount();
+    for (let stable = 0; stable < 3; ) {
+      await Bun.sleep(150);
+      const now = deadCount();
+      stable = now === before ? stable + 1 : 0;
+      before = now;
+    }
     // 2.5 s is 2+ sweeps; the scaled needs-login period is 5 s.
     await Bun.sleep(2_500);
     const rows = samples(home(pool.vars));
