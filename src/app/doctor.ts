@@ -461,7 +461,7 @@ function overrideFinding(override: LoginOverride, scope: Scope): Finding {
     "login-override",
     scope,
     "problem",
-    `${where}: ${override.effect}, not the pooled account's subscription.`,
+    `${where}: ${override.effect.replace(/^this session/, "every pooled session")}, not the pooled account's subscription.`,
     {
       fix: override.source.includes("settings.json")
         ? `Remove it from ${override.source.split(" ")[0]} in ~/.claude (shared by every account) to run on the pool.`
