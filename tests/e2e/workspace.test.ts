@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { SHARED_BASE_DIRS } from "../../src/overlay/policy.ts";
+import { reapTree, removeRuntimeDir, waitForSupervisor } from "../helpers/claude-bg.ts";
 import { REPO_ROOT, runCli, tempDir } from "../helpers/cli.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { type TestPool, makePool } from "../helpers/pool.ts";
@@ -241,9 +242,7 @@ describe("one workspace with the real claude", () => {
     try {
       const bg = await ccp(["--bg", "say hi"], "alpha");
       expect(bg.code).toBe(0);
-      const deadline = Date.now() + 30_000;
-      while (!existsSync(join(dir, "daemon.status.json")) && Date.now() < deadline) await Bun.sleep(100);
-      supervisor = JSON.parse(readFileSync(join(dir, "daemon.status.json"), "utf8")).supervisorPid;
+      supervisor = await waitForSupervisor(dir);
       for (const name of ["daemon", "daemon.log", "daemon.status.json", "daemon.lock", "jobs"]) {
         expect({ name, link: lstatSync(join(dir, name)).isSymbolicLink() }).toEqual({ name, link: false });
       }
@@ -291,38 +290,4 @@ function realFiles(dir: string): string[] {
     else if (entry.isFile()) out.push(path);
   }
   return out;
-}
-
-/** claude's background service keeps its sockets in /tmp/cc-daemon-<uid>/<hash>/: drop this test's. */
-function removeRuntimeDir(accountDir: string): void {
-  try {
-    const roster = readFileSync(join(accountDir, "daemon", "roster.json"), "utf8");
-    const match = /(\/[^"]*\/cc-daemon-\d+\/[0-9a-f]{8})\//.exec(roster);
-    if (match?.[1]) rmSync(match[1], { recursive: true, force: true });
-  } catch {
-    // nothing recorded
-  }
-}
-
-/** Kills a background-session supervisor and everything under it (the test started them). */
-function reapTree(root: number): void {
-  const ps = Bun.spawnSync(["ps", "-eo", "pid=,ppid="]).stdout.toString();
-  const children = new Map<number, number[]>();
-  for (const line of ps.trim().split("\n")) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number) as [number, number];
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  }
-  const all: number[] = [];
-  const walk = (pid: number): void => {
-    all.push(pid);
-    for (const child of children.get(pid) ?? []) walk(child);
-  };
-  walk(root);
-  for (const pid of all.reverse()) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
 }
