@@ -52,7 +52,13 @@ export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: st
   chmodSync(configDir, 0o700);
   seedAccountClaudeJson({ baseJsonPath: env.claudeJson, accountDir: configDir });
   // Before the first launch, so no session of this account ever grows its own shared dirs.
-  ensureBaseSharedDirs(env.claudeDir);
+  try {
+    ensureBaseSharedDirs(env.claudeDir);
+  } catch (error) {
+    log.warn(
+      `${(error as Error).message} History would stay per account until it exists (run \`ccp doctor\`).`,
+    );
+  }
   syncOverlay({ baseDir: env.claudeDir, accountDir: configDir });
   return { id, configDir };
 }

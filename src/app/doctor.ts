@@ -436,12 +436,6 @@ function checkSettingsFlow(account: AccountRow, scope: Scope): Finding[] {
       scope,
       "info",
       `Last settings merge (${new Date(last.atMs).toISOString()}): ${parts.join("; ")}.`,
-      {
-        changed: history.flatMap((e) => [
-          ...e.toBase.map((k) => `${k} → ~/.claude.json`),
-          ...e.toAccount.map((k) => `${k} → account`),
-        ]),
-      },
     ),
   ];
 }

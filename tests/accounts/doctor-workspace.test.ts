@@ -93,6 +93,5 @@ describe("ccp doctor shows what the settings merge moved", () => {
     expect(flow).toHaveLength(1);
     expect(flow[0]?.status).toBe("info");
     expect(flow[0]?.message).toContain("to ~/.claude.json: theme");
-    expect(flow[0]?.changed).toContain("theme → ~/.claude.json");
   });
 });
