@@ -23,6 +23,9 @@ export function isAccessRefusal(status: number): boolean {
   );
 }
 
+/** What a poll records (sample error) when the keychain was locked: the account was skipped. */
+export const KEYCHAIN_LOCKED = "keychain locked";
+
 /**
  * The keychain is locked. Both the framework and the tool then report its items as missing, so this
  * is checked first and reported as itself: never "no stored login".
