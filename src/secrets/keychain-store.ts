@@ -203,7 +203,7 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
     const service = keychainServiceName(configDir);
     const data = serializeBlob(blob, `Keychain item "${service}"`);
     // Keep the existing item's account so an update never creates a second item for the dir; an
-    // item without an `acct` attribute is updated by service alone (`-a ""` matches any account).
+    // item without an `acct` attribute is updated by service alone (no `-a`: any account matches).
     const existing = await findAccount(service, "update");
     const account = existing ?? defaultAccount;
     const hex = Buffer.from(data, "utf8").toString("hex");
@@ -212,8 +212,7 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
       "-U",
       "-s",
       quoteForInteractive(service),
-      "-a",
-      quoteForInteractive(account),
+      ...(account === "" ? [] : ["-a", quoteForInteractive(account)]),
     ];
     // The secret is passed on stdin to `security -i`, one command line, so it never appears in
     // argv where `ps` could see it; `-X` takes the data hex-encoded, which needs no quoting. Only
@@ -223,7 +222,9 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
     const viaStdin = line.length <= SECURITY_TOOL_MAX_LINE;
     const result = await runSecurityTool({
       bin: securityBin,
-      args: viaStdin ? ["-i"] : ["add-generic-password", "-U", "-s", service, "-a", account, "-X", hex],
+      args: viaStdin
+        ? ["-i"]
+        : ["add-generic-password", "-U", "-s", service, ...accountArgs(account), "-X", hex],
       stdin: viaStdin ? line : undefined,
       timeoutMs,
       service,
