@@ -95,3 +95,29 @@ describe("ccp doctor shows what the settings merge moved", () => {
     expect(flow[0]?.message).toContain("to ~/.claude.json: theme");
   });
 });
+
+describe("ccp remove keeps the conversations an account grew on its own", () => {
+  test("its real transcripts move into ~/.claude; a collision stops the removal until it is resolved", async () => {
+    const w = makeWorld();
+    const acct = await addAccountDirect(w, { email: "alice@gmail.com", label: "work" });
+    const own = join(acct.configDir, "projects");
+    unlinkSync(own);
+    mkdirSync(join(own, "-Users-me-code-app"), { recursive: true });
+    writeFileSync(join(own, "-Users-me-code-app", "kept.jsonl"), "keep me\n");
+    writeFileSync(join(own, "-Users-me-code-app", "aaaaaaaa.jsonl"), "other content\n");
+
+    const refused = await ccp(w, ["remove", "work"], { sacred: false });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(join(own, "-Users-me-code-app/aaaaaaaa.jsonl"));
+    expect(existsSync(acct.configDir)).toBe(true);
+    expect(readFileSync(join(own, "-Users-me-code-app", "aaaaaaaa.jsonl"), "utf8")).toBe("other content\n");
+    const moved = join(w.home, ".claude", "projects", "-Users-me-code-app", "kept.jsonl");
+    expect(readFileSync(moved, "utf8")).toBe("keep me\n");
+
+    rmSync(join(own, "-Users-me-code-app", "aaaaaaaa.jsonl"));
+    const removed = await ccp(w, ["remove", "work"], { sacred: false });
+    expect(removed.code).toBe(0);
+    expect(existsSync(acct.configDir)).toBe(false);
+    expect(readFileSync(moved, "utf8")).toBe("keep me\n");
+  });
+});
