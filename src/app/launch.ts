@@ -4,23 +4,17 @@ import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
-import { mergeShareableKeys } from "../overlay/claude-json.ts";
-import { syncOverlay } from "../overlay/symlinks.ts";
 import type { AccountRow } from "../store/accounts.ts";
 import { type Db, openDb, writeTx } from "../store/db.ts";
 import { daemonAlive } from "../store/meta.ts";
 import { closeSession, getPin, liveSessions, setPin } from "../store/sessions.ts";
 import { log } from "../ui/log.ts";
+import { checkInAccountFiles, prepareAccountFiles } from "./account-files.ts";
 import { findClaude } from "./claude-bin.ts";
+import { findLoginOverrides, neutraliseOverrides, overrideWarning } from "./login-overrides.ts";
 import { openExistingPool } from "./pool.ts";
 import { type Selection, announceLine, selectAccount } from "./select.ts";
 
-/** Variables that make claude ignore the config dir's login. */
-export const OVERRIDING_AUTH_VARS = [
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-] as const;
 const DEPTH_VAR = "CCP_RUN_DEPTH";
 const MAX_DEPTH = 4;
 const FORWARDED_SIGNALS = ["SIGTERM", "SIGHUP", "SIGQUIT"] as const;
@@ -36,11 +30,9 @@ export function launchEnv(env: Env, configDir: string): Record<string, string> {
   out.CLAUDE_CONFIG_DIR = configDir;
   if (!out.CLAUDE_CODE_PLUGIN_CACHE_DIR) out.CLAUDE_CODE_PLUGIN_CACHE_DIR = pluginCacheDir(env);
   out[DEPTH_VAR] = String(Number(env.raw[DEPTH_VAR] ?? 0) + 1);
+  // It would move the session onto the login stored in another folder (claude-code.md §6).
+  neutraliseOverrides(out);
   return out;
-}
-
-export function overridingAuthVars(env: Env): string[] {
-  return OVERRIDING_AUTH_VARS.filter((k) => (env.raw[k] ?? "") !== "");
 }
 
 /** Brings the account dir up to date with the base before claude reads it. */
@@ -50,17 +42,7 @@ export async function prepareAccount(
   account: AccountRow,
   ownSessionId: number,
 ): Promise<void> {
-  const report = syncOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });
-  for (const c of report.conflicts) log.warn(`${c.path}: ${c.message} (run \`ccp doctor\`).`);
-  const merged = mergeShareableKeys({
-    baseJsonPath: env.claudeJson,
-    accountJsonPath: join(account.configDir, ".claude.json"),
-  });
-  if (merged.skipped?.reason === "account-unparsable") {
-    log.warn(
-      `${merged.skipped.path} is not valid JSON; settings from ~/.claude.json were not merged (run \`ccp doctor\`).`,
-    );
-  }
+  prepareAccountFiles(env, account.configDir);
   // With a daemon running, it keeps idle logins fresh; otherwise do it here, only when no other
   // session owns this account's refresh.
   if (daemonAlive(db, Date.now())) return;
@@ -90,11 +72,9 @@ function announce(env: Env, selection: Selection): void {
   log.info(announceLine(selection));
   const warning = selection.decision.warning;
   if (warning) log.warn(warning);
-  const overriding = overridingAuthVars(env);
-  if (overriding.length > 0) {
-    log.warn(
-      `${overriding.join(", ")} ${overriding.length === 1 ? "is" : "are"} set: claude will use ${overriding.length === 1 ? "it" : "them"} instead of ${selection.account.name}'s subscription. Unset ${overriding.length === 1 ? "it" : "them"} to run on the pool.`,
-    );
+  const label = selection.account.email ?? selection.account.name;
+  for (const override of findLoginOverrides({ env: env.raw, configDir: selection.account.configDir })) {
+    log.warn(overrideWarning(override, label));
   }
 }
 
@@ -173,6 +153,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
       launchEnv(env, account.configDir),
       options.cwd,
     );
+    checkInAccountFiles(env, account.configDir);
     return exitCode;
   } finally {
     checkIn(env, sessionId, account.id, options.cwd, exitCode);
