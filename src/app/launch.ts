@@ -23,7 +23,33 @@ export const OVERRIDING_AUTH_VARS = [
 ] as const;
 const DEPTH_VAR = "CCP_RUN_DEPTH";
 const MAX_DEPTH = 4;
-const FORWARDED_SIGNALS = ["SIGTERM", "SIGHUP", "SIGQUIT"] as const;
+/**
+ * Every catchable signal whose default would end the shim while claude kept running (orphaned, its
+ * session row open). Sent to the shim alone, it goes on to claude; the shim keeps waiting and still
+ * closes the row. SIGINT is ignored instead: the terminal already delivers Ctrl-C to claude, and a
+ * forwarded copy would count as a second press. Job control (TSTP/TTIN/TTOU/CONT), WINCH and the
+ * synchronous faults keep their defaults. Names this platform lacks are skipped.
+ */
+export const FORWARDED_SIGNALS = [
+  "SIGTERM",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGALRM",
+  "SIGVTALRM",
+  "SIGPROF",
+  "SIGXCPU",
+  "SIGXFSZ",
+  "SIGIO",
+  "SIGINFO",
+  "SIGEMT",
+] as const;
+/**
+ * Ignored while claude runs. SIGPWR too: Bun 1.4.5 accepts a listener for it but never calls it
+ * (measured), so it cannot be forwarded; the listener still keeps it from killing the shim.
+ */
+export const IGNORED_SIGNALS = ["SIGINT", "SIGPWR"] as const;
 
 export function pluginCacheDir(env: Env): string {
   return join(env.claudeDir, "plugins");
@@ -187,29 +213,36 @@ export async function spawnAndWait(
   cwd: string,
 ): Promise<number> {
   const ignore = (): void => {};
-  process.on("SIGINT", ignore);
+  const numbers = osConstants.signals as Record<string, number | undefined>;
+  const ignored = IGNORED_SIGNALS.filter((signal) => numbers[signal] !== undefined) as NodeJS.Signals[];
+  for (const signal of ignored) process.on(signal, ignore);
+  const unignore = (): void => {
+    for (const signal of ignored) process.off(signal, ignore);
+  };
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn([bin, ...args], { env: childEnv, cwd, stdio: ["inherit", "inherit", "inherit"] });
   } catch (error) {
-    process.off("SIGINT", ignore);
+    unignore();
     throw new CcpError("claude-missing", `Could not start ${bin}: ${(error as Error).message}.`, {
       hint: "Check CCP_CLAUDE_BIN or your PATH.",
       exitCode: 127,
     });
   }
-  const forwarders = FORWARDED_SIGNALS.map((signal) => {
+  const forwarders = FORWARDED_SIGNALS.flatMap((signal) => {
+    const number = numbers[signal];
+    if (number === undefined) return [];
     const handler = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) child.kill(number);
     };
-    process.on(signal, handler);
-    return [signal, handler] as const;
+    process.on(signal as NodeJS.Signals, handler);
+    return [[signal as NodeJS.Signals, handler] as const];
   });
   try {
     await child.exited;
     return exitCodeOf(child);
   } finally {
-    process.off("SIGINT", ignore);
+    unignore();
     for (const [signal, handler] of forwarders) process.off(signal, handler);
   }
 }
