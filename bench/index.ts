@@ -14,6 +14,7 @@ import {
   buildClaudeStamp,
   buildHelloWorld,
   buildLikeProduct,
+  cpuKey,
   interleave,
   residentKb,
   sanitizedRoot,
@@ -118,12 +119,15 @@ try {
   const out: string[] = [];
   out.push(`bun run bench: median of ${rounds} interleaved runs each (${warmup} warm-up rounds)`);
   out.push("");
-  out.push("| what | median | baseline | ratio | goal | met |");
-  out.push("|---|---:|---|---:|---:|:-:|");
+  out.push("| what | median | baseline | ratio | goal | met | cpu | cpu ratio |");
+  out.push("|---|---:|---|---:|---:|:-:|---:|---:|");
+  const cpuOf = (what: string): number => get(cpuKey(what.replace(" (console.log)", "")));
   for (const [what, ms, baseName, baseMs, goal] of rows) {
     const ratio = baseName ? ms / baseMs : Number.NaN;
+    const cpu = cpuOf(what);
+    const cpuRatio = baseName ? cpu / cpuOf(baseName) : Number.NaN;
     out.push(
-      `| ${what} | ${ms.toFixed(2)} ms | ${baseName || "—"} | ${baseName ? `${ratio.toFixed(2)}×` : "—"} | ${Number.isNaN(goal) ? "—" : `≤ ${goal}×`} | ${Number.isNaN(goal) ? "" : ratio <= goal ? "yes" : "NO"} |`,
+      `| ${what} | ${ms.toFixed(2)} ms | ${baseName || "—"} | ${baseName ? `${ratio.toFixed(2)}×` : "—"} | ${Number.isNaN(goal) ? "—" : `≤ ${goal}×`} | ${Number.isNaN(goal) ? "" : ratio <= goal ? "yes" : "NO"} | ${cpu.toFixed(2)} ms | ${baseName ? `${cpuRatio.toFixed(2)}×` : "—"} |`,
     );
   }
   const untilStart = get("ccp run until claude starts (2)");

@@ -76,7 +76,7 @@ export interface Contender {
   extra?: (startedWallUs: number) => Record<string, number>;
 }
 
-function runOnce(c: Contender): { ms: number; extra: Record<string, number> } {
+function runOnce(c: Contender): { ms: number; cpuMs: number; extra: Record<string, number> } {
   const env = { ...(process.env as Record<string, string>), ...c.env };
   const startedWallUs = (performance.timeOrigin + performance.now()) * 1000;
   const started = Bun.nanoseconds();
@@ -85,7 +85,13 @@ function runOnce(c: Contender): { ms: number; extra: Record<string, number> } {
   if (p.exitCode !== 0) {
     throw new Error(`${c.name} exited ${p.exitCode}: ${c.cmd.join(" ")}\n${p.stderr.toString()}`);
   }
-  return { ms, extra: c.extra?.(startedWallUs) ?? {} };
+  const cpuMs = Number(p.resourceUsage?.cpuTime.total ?? Number.NaN) / 1000;
+  return { ms, cpuMs, extra: c.extra?.(startedWallUs) ?? {} };
+}
+
+/** The series of a contender's CPU time (user + system), less sensitive to a loaded machine. */
+export function cpuKey(name: string): string {
+  return `${name} (cpu)`;
 }
 
 export function median(values: number[]): number {
@@ -113,9 +119,10 @@ export function interleave(
   for (let r = 0; r < warmup + rounds; r++) {
     beforeRound?.();
     for (const c of contenders) {
-      const { ms, extra } = runOnce(c);
+      const { ms, cpuMs, extra } = runOnce(c);
       if (r < warmup) continue;
       push(c.name, ms);
+      push(cpuKey(c.name), cpuMs);
       for (const [k, v] of Object.entries(extra)) push(k, v);
     }
   }

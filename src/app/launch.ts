@@ -1,6 +1,5 @@
 // `ccp run`: choose, prepare, announce, then the spawn-and-wait shim. The shim lives exactly as
 // long as claude: it forwards signals, records the end of the session and returns claude's status.
-import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
@@ -11,9 +10,13 @@ import { type Db, openDb, writeTx } from "../store/db.ts";
 import { daemonAlive } from "../store/meta.ts";
 import { closeSession, getPin, liveSessions, setPin } from "../store/sessions.ts";
 import { log } from "../ui/log.ts";
+import { flushOutput } from "../ui/output.ts";
 import { findClaude } from "./claude-bin.ts";
 import { openExistingPool } from "./pool.ts";
 import { type Selection, announceLine, selectAccount } from "./select.ts";
+import { type Handoff, SpawnError, handOff, spawnAndWait } from "./shim.ts";
+
+export { FORWARDED_SIGNALS, IGNORED_SIGNALS, spawnAndWait } from "./shim.ts";
 
 /** Variables that make claude ignore the config dir's login. */
 export const OVERRIDING_AUTH_VARS = [
@@ -23,33 +26,6 @@ export const OVERRIDING_AUTH_VARS = [
 ] as const;
 const DEPTH_VAR = "CCP_RUN_DEPTH";
 const MAX_DEPTH = 4;
-/**
- * Every catchable signal whose default would end the shim while claude kept running (orphaned, its
- * session row open). Sent to the shim alone, it goes on to claude; the shim keeps waiting and still
- * closes the row. SIGINT is ignored instead: the terminal already delivers Ctrl-C to claude, and a
- * forwarded copy would count as a second press. Job control (TSTP/TTIN/TTOU/CONT), WINCH and the
- * synchronous faults keep their defaults. Names this platform lacks are skipped.
- */
-export const FORWARDED_SIGNALS = [
-  "SIGTERM",
-  "SIGHUP",
-  "SIGQUIT",
-  "SIGUSR1",
-  "SIGUSR2",
-  "SIGALRM",
-  "SIGVTALRM",
-  "SIGPROF",
-  "SIGXCPU",
-  "SIGXFSZ",
-  "SIGIO",
-  "SIGINFO",
-  "SIGEMT",
-] as const;
-/**
- * Ignored while claude runs. SIGPWR too: Bun 1.4.5 accepts a listener for it but never calls it
- * (measured), so it cannot be forwarded; the listener still keeps it from killing the shim.
- */
-export const IGNORED_SIGNALS = ["SIGINT", "SIGPWR"] as const;
 
 export function pluginCacheDir(env: Env): string {
   return join(env.claudeDir, "plugins");
@@ -124,13 +100,6 @@ function announce(env: Env, selection: Selection): void {
   }
 }
 
-function exitCodeOf(proc: { exitCode: number | null; signalCode: NodeJS.Signals | number | null }): number {
-  if (proc.exitCode !== null) return proc.exitCode;
-  if (typeof proc.signalCode === "number") return 128 + proc.signalCode;
-  const signals = osConstants.signals as Record<string, number>;
-  return 128 + (signals[proc.signalCode ?? ""] ?? 1);
-}
-
 /** Closes the session row (and refreshes the directory's pin) with a fresh handle. */
 function checkIn(env: Env, sessionId: number, accountId: number, cwd: string, exitCode: number | null): void {
   const db = openDb(env.dbPath);
@@ -150,6 +119,8 @@ export interface LaunchOptions {
   claudeArgs: string[];
   cwd: string;
   wait?: boolean;
+  /** Re-execute into the small waiting image (only the CLI's own process may do that). */
+  handOff?: boolean;
 }
 
 export async function launch(env: Env, options: LaunchOptions): Promise<number> {
@@ -185,6 +156,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     throw error;
   }
   const { account, sessionId } = selection;
+  const session = { sessionId, accountId: account.id, cwd: options.cwd };
   let exitCode: number | null = null;
   try {
     try {
@@ -193,56 +165,53 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
       db.close();
     }
     announce(env, selection);
-    exitCode = await spawnAndWait(
-      claudeBin,
-      options.claudeArgs,
-      launchEnv(env, account.configDir),
-      options.cwd,
-    );
+    const childEnv = launchEnv(env, account.configDir);
+    // Hand the waiting to a fresh, small image of this binary (see shim.ts); it comes back here
+    // only when that is impossible, and then waits in this process.
+    await flushOutput();
+    if (options.handOff)
+      handOff(
+        {
+          pid: process.pid,
+          ...session,
+          bin: claudeBin,
+          args: options.claudeArgs,
+          ...childDiff(env, childEnv),
+        },
+        env.raw,
+      );
+    try {
+      exitCode = await spawnAndWait(claudeBin, options.claudeArgs, childEnv, options.cwd);
+    } catch (error) {
+      if (!(error instanceof SpawnError)) throw error;
+      throw new CcpError("claude-missing", error.message, {
+        hint: "Check CCP_CLAUDE_BIN or your PATH.",
+        exitCode: 127,
+      });
+    }
     return exitCode;
   } finally {
-    checkIn(env, sessionId, account.id, options.cwd, exitCode);
+    await afterClaude(env, session, exitCode);
   }
 }
 
-/** The shim proper: the terminal is inherited; Ctrl-C reaches claude directly, we keep waiting. */
-export async function spawnAndWait(
-  bin: string,
-  args: string[],
-  childEnv: Record<string, string>,
-  cwd: string,
-): Promise<number> {
-  const ignore = (): void => {};
-  const numbers = osConstants.signals as Record<string, number | undefined>;
-  const ignored = IGNORED_SIGNALS.filter((signal) => numbers[signal] !== undefined) as NodeJS.Signals[];
-  for (const signal of ignored) process.on(signal, ignore);
-  const unignore = (): void => {
-    for (const signal of ignored) process.off(signal, ignore);
-  };
-  let child: ReturnType<typeof Bun.spawn>;
-  try {
-    child = Bun.spawn([bin, ...args], { env: childEnv, cwd, stdio: ["inherit", "inherit", "inherit"] });
-  } catch (error) {
-    unignore();
-    throw new CcpError("claude-missing", `Could not start ${bin}: ${(error as Error).message}.`, {
-      hint: "Check CCP_CLAUDE_BIN or your PATH.",
-      exitCode: 127,
-    });
-  }
-  const forwarders = FORWARDED_SIGNALS.flatMap((signal) => {
-    const number = numbers[signal];
-    if (number === undefined) return [];
-    const handler = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(number);
-    };
-    process.on(signal as NodeJS.Signals, handler);
-    return [[signal as NodeJS.Signals, handler] as const];
-  });
-  try {
-    await child.exited;
-    return exitCodeOf(child);
-  } finally {
-    unignore();
-    for (const [signal, handler] of forwarders) process.off(signal, handler);
-  }
+/** How claude's environment differs from ours (the hand-off carries only this). */
+function childDiff(env: Env, childEnv: Record<string, string>): Pick<Handoff, "childVars" | "childUnset"> {
+  const childVars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(childEnv)) if (env.raw[k] !== v) childVars[k] = v;
+  const childUnset = Object.keys(env.raw).filter((k) => env.raw[k] !== undefined && !(k in childEnv));
+  return { childVars, childUnset };
+}
+
+/**
+ * Everything that happens once claude has exited, in the in-process shim and in the handed-off one
+ * alike: the one post-exit call site. It closes the session row first (that must always happen);
+ * later steps (write-backs, offers) go after it and may import what they need.
+ */
+export async function afterClaude(
+  env: Env,
+  session: Pick<Handoff, "sessionId" | "accountId" | "cwd">,
+  exitCode: number | null,
+): Promise<void> {
+  checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
-import { FORWARDED_SIGNALS, IGNORED_SIGNALS } from "../../src/app/launch.ts";
+import { FORWARDED_SIGNALS, IGNORED_SIGNALS } from "../../src/app/shim.ts";
 import { openDb } from "../../src/store/db.ts";
 import { CLI_ENTRY, baseEnv, runCli, tempDir } from "../helpers/cli.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
