@@ -18,6 +18,7 @@ import { liveSessions, reapSessions } from "../store/sessions.ts";
 import { newestSamples, pruneSamples } from "../store/usage.ts";
 import { redactSecrets } from "../usage/errors.ts";
 import { describeRefreshOutcome } from "../usage/refresh.ts";
+import { isTerminal, writeErr } from "../ui/output.ts";
 import { VERSION } from "../version.ts";
 import {
   type DaemonOwner,
@@ -166,7 +167,7 @@ export async function runDaemon(env: Env, options: DaemonOptions = {}): Promise<
   const log =
     options.log ??
     openDaemonLog(daemonLogPath(env.ccpHome), {
-      echo: process.stderr.isTTY ? (line) => process.stderr.write(line) : undefined,
+      echo: isTerminal(2) ? (line) => writeErr(line) : undefined,
     });
   const db = openPool(env);
   const me = newOwner(options.version ?? VERSION, now());
