@@ -193,6 +193,12 @@ export function formatPct(value: number): string {
   return `${Math.round(value)}%`;
 }
 
+/** The per-model weekly limit that binds tighter than the 7d window, as ` · Sonnet limit 90% used`. */
+function scopedText(a: ScoredAccount): string {
+  if (!a.scoped7Binds || a.scoped7 === null) return "";
+  return ` · ${a.scoped7.model || "model"} limit ${formatPct(a.scoped7.pct)} used`;
+}
+
 /** The line `run` (and `select` on a terminal) prints about its choice. */
 export function announceLine(selection: Selection): string {
   const { decision, account } = selection;
@@ -201,7 +207,7 @@ export function announceLine(selection: Selection): string {
   const usage =
     a.sampledAtMs === null
       ? "no usage data yet"
-      : `5h ${formatPct(a.util5Pct)} used · 7d ${formatPct(a.util7Pct)} used`;
+      : `5h ${formatPct(a.util5Pct)} used · 7d ${formatPct(a.util7Pct)} used${scopedText(a)}`;
   const verb = decision.kind === "forced" ? "Using" : "Selected";
   return `${verb} ${account.name} · ${usage}`;
 }

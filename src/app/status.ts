@@ -153,8 +153,9 @@ export function buildStatusModel(db: Db, nowMs: number, cwd: string): StatusMode
       pinnedHere: pinRow?.accountId === s.id,
       stale: staleReason !== null,
       staleReason,
-      util5Pct: latest?.util5Pct ?? null,
-      util7Pct: latest?.util7Pct ?? null,
+      // The scored figure is 0 past a known reset: show the new window, not the finished one.
+      util5Pct: latest?.util5Pct == null ? null : s.util5Pct,
+      util7Pct: latest?.util7Pct == null ? null : s.util7Pct,
       forecast: forecastAccount(s, nowMs),
       lastPoll: poll ? { atMs: poll.takenAtMs, status: poll.status, error: poll.error } : null,
       history: (history.get(s.id) ?? [])

@@ -47,7 +47,8 @@ function viewWindow(
   const horizonMs = Math.min(windowMs, RESET_CREDIT_HORIZON_MS);
   const frac = resetAtMs === null ? 1 : clamp((resetAtMs - nowMs) / horizonMs, 0, 1);
   return {
-    util,
+    // Past its reset the sampled window is over; the new one starts empty.
+    util: resetPassed ? 0 : util,
     frac,
     eff: plain(100 - frac * util),
     raw: resetPassed ? 100 : plain(100 - util),
@@ -152,6 +153,7 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     util5Pct: w5.util,
     util7Pct: w7.util,
     scoped7: scoped,
+    scoped7Binds: ws !== null && (ws.raw < w7.raw || (ws.raw === w7.raw && ws.eff < w7.eff)),
     reset5AtMs: w5.resetAtMs,
     reset7AtMs: w7.resetAtMs,
     frac5: w5.frac,

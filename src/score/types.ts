@@ -1,4 +1,7 @@
-/** A per-model weekly cap (`weekly_scoped` in the usage payload's `limits`); it can bind before the 7d window. */
+/**
+ * A per-model weekly cap (a `seven_day_<model>` window, or `weekly_scoped` in the payload's
+ * `limits`); it can bind before the 7d window.
+ */
 export interface ScopedWeekly {
   pct: number;
   resetAtMs: number | null;
@@ -79,10 +82,12 @@ export interface ScoredAccount {
   needsLogin: boolean;
   activeSessions: number;
   sampledAtMs: number | null;
-  /** Utilizations as scored (0 when unknown). */
+  /** Utilizations as scored: 0 when unknown, and 0 once the window's known reset has passed. */
   util5Pct: number;
   util7Pct: number;
   scoped7: ScopedWeekly | null;
+  /** The per-model bucket has less headroom than the 7d window: its model is the one that binds. */
+  scoped7Binds: boolean;
   reset5AtMs: number | null;
   reset7AtMs: number | null;
   /** Share of each window's utilization still counted (1 = no reset credit). */
