@@ -1,7 +1,13 @@
 import type { Env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
 import type { AccountIdentity } from "../overlay/identity.ts";
-import { type AccountRow, listAccounts, nameTaken, validateAccountName } from "../store/accounts.ts";
+import {
+  type AccountRow,
+  getAccount,
+  listAccounts,
+  nameTaken,
+  validateAccountName,
+} from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
 import { log } from "../ui/log.ts";
 import * as prompts from "../ui/prompts.ts";
@@ -126,10 +132,26 @@ async function addOne(
     const name = await chooseName(db, identity, label);
     const recorded = recordAccount(db, prepared, name, Date.now());
     log.success(`Added ${recorded.name}.`);
+    const row = getAccount(db, recorded.id);
+    if (row) await sampleNewAccount(env, db, row);
     return recorded;
   } catch (error) {
     await discardPreparedAccount(env, prepared.configDir);
     throw error;
+  }
+}
+
+/**
+ * Samples an account right after its login lands, so the very next pick scores real numbers
+ * instead of a never-sampled guess. Bounded; a failure only means the daemon samples it later.
+ */
+export async function sampleNewAccount(env: Env, db: Db, account: AccountRow): Promise<void> {
+  try {
+    const { sampleAccounts } = await import("./sample.ts");
+    const { LIVE_SAMPLE_TIMEOUT_MS } = await import("./select.ts");
+    await sampleAccounts(env, db, [account], { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
+  } catch {
+    // Never worth failing an add over: the login is stored, usage can come later.
   }
 }
 

@@ -83,6 +83,12 @@ export function accountsNeedingSample(db: Db, nowMs: number, freshMs: number): A
   });
 }
 
+/** Accounts with no poll recorded at all: a score for them would be a blind guess. */
+export function accountsNeverSampled(db: Db): AccountRow[] {
+  const newest = newestSamples(db);
+  return listAccounts(db).filter((a) => !newest.has(a.id));
+}
+
 export interface SelectOptions {
   /** Account id or name to force. */
   forced?: string;
@@ -135,6 +141,14 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
         daemonStarted = true;
         const { maybeStartDaemon } = await import("../daemon/spawn.ts");
         maybeStartDaemon(env, db, now());
+      }
+    } else {
+      // The daemon keeps known accounts fresh, but one just added (or never reached) would rank
+      // blind until its next sweep: sample those now, bounded like any live sample.
+      const unsampled = accountsNeverSampled(db);
+      if (unsampled.length > 0) {
+        const { sampleAccounts } = await import("./sample.ts");
+        await sampleAccounts(env, db, unsampled, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
       }
     }
     const outcome = writeTx(db, () => {
