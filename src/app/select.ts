@@ -15,14 +15,18 @@ import {
   type SessionKind,
   getPin,
   insertSession,
+  isReservation,
   liveSessions,
   sessionCounts,
   setPin,
 } from "../store/sessions.ts";
 import { latestUsage, newestSamples } from "../store/usage.ts";
 
-/** A `ccp select` reservation counts as a live session this long, until the launched claude is seen. */
-export const RESERVATION_TTL_MS = 10 * 60_000;
+/**
+ * A `ccp select`/`ccp env` reservation lives this long, or until the daemon sees the claude it
+ * launched. It only keeps concurrent launches apart: it is shown as "reserved", never as live.
+ */
+export const RESERVATION_TTL_MS = 2 * 60_000;
 /** Live samples taken on the hot path give up after this. */
 export const LIVE_SAMPLE_TIMEOUT_MS = 5_000;
 const NO_CREDENTIAL = "no-credential";
@@ -39,7 +43,8 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
   const latest = latestUsage(db);
   const health = allHealth(db);
   const sessions = liveSessions(db, nowMs);
-  const sessionsPerAccount = sessionCounts(sessions);
+  const sessionsPerAccount = sessionCounts(sessions.filter((s) => !isReservation(s)));
+  const reservedPerAccount = sessionCounts(sessions.filter(isReservation));
   const states = accounts.map((a): AccountState => {
     const l = latest.get(a.id);
     const g = l?.good ?? null;
@@ -69,6 +74,7 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
       needsLogin: Boolean(h?.needsLogin) || (n?.status === "unauthorized" && n.error === NO_CREDENTIAL),
       refreshFailed: Boolean(h?.refreshFailed),
       activeSessions: sessionsPerAccount.get(a.id) ?? 0,
+      reservedSessions: reservedPerAccount.get(a.id) ?? 0,
     };
   });
   return { accounts, states, sessions };

@@ -115,12 +115,13 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
 
   const staleReason = staleReasonOf(account, nowMs);
   const sessions = Math.max(0, account.activeSessions);
+  const reserved = Math.max(0, account.reservedSessions ?? 0);
   const burn5PctPerHour = account.burn5PctPerHour ?? burnRate5h(account.history, nowMs);
 
   const values: Record<TermKey, number> = {
     headroom5h: WEIGHT_5H * eff5,
     headroom7d: WEIGHT_7D * eff7,
-    sessions: -SESSION_PENALTY_PTS * sessions,
+    sessions: -SESSION_PENALTY_PTS * (sessions + reserved),
     rateLimited: account.rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0,
     needsLogin: account.needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0,
     stale: staleReason === null ? 0 : -STALE_PENALTY_PTS,
@@ -149,6 +150,7 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     rateLimited: account.rateLimited,
     needsLogin: account.needsLogin,
     activeSessions: sessions,
+    reservedSessions: reserved,
     sampledAtMs: latest?.takenAtMs ?? null,
     util5Pct: w5.util,
     util7Pct: w7.util,

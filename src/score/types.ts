@@ -40,7 +40,10 @@ export interface AccountState {
   rateLimited: boolean;
   needsLogin: boolean;
   refreshFailed: boolean;
+  /** Running sessions (a shim or a claude found by the scan). */
   activeSessions: number;
+  /** Launches reserved by `ccp select`/`ccp env` whose claude is not seen yet; scored like sessions. */
+  reservedSessions?: number;
 }
 
 export type StaleReason = "never-sampled" | "refresh-failed" | "old-sample";
@@ -81,6 +84,7 @@ export interface ScoredAccount {
   rateLimited: boolean;
   needsLogin: boolean;
   activeSessions: number;
+  reservedSessions: number;
   sampledAtMs: number | null;
   /** Utilizations as scored: 0 when unknown, and 0 once the window's known reset has passed. */
   util5Pct: number;

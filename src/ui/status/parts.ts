@@ -135,6 +135,9 @@ export function flagsOf(c: Colors, a: StatusAccount, model: StatusModel): Flag[]
   if (a.rateLimited) out.push({ full: "rate-limited", short: "429", paint: c.red });
   if (a.needsLogin) out.push({ full: "needs login", short: "login", paint: c.red });
   if (a.stale) out.push({ full: "stale", short: "stale", paint: c.yellow });
+  if (a.reservedSessions > 0) {
+    out.push({ full: `reserved ${a.reservedSessions}`, short: "rsv", paint: c.dim });
+  }
   if (a.pinnedHere) {
     const kept = model.pin?.kept ?? false;
     out.push(
