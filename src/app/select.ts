@@ -134,6 +134,7 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
   const now = options.now ?? Date.now;
   const forcedRow = options.forced === undefined ? undefined : resolveAccount(db, options.forced);
   let daemonStarted = false;
+  let loginsRechecked = false;
   for (;;) {
     const sampleNow = options.noDaemon || !daemonAlive(db, now());
     if (sampleNow) {
@@ -195,6 +196,14 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
       return { decision, account, sessionId };
     });
     const { decision } = outcome;
+    if (decision.kind === "none" && decision.reason === "needs-login" && !loginsRechecked) {
+      // A login repaired by hand would otherwise stay refused until the daemon's slow re-check:
+      // look once more, live and bounded, before refusing.
+      loginsRechecked = true;
+      const { sampleAccounts } = await import("./sample.ts");
+      await sampleAccounts(env, db, listAccounts(db), { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
+      continue;
+    }
     if (decision.kind === "none") throw noneError(decision);
     if (decision.kind === "wait") {
       options.onWait?.(decision.wakeAtMs, decision.ranked);
