@@ -1,6 +1,6 @@
 import type { Env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
-import type { AccountIdentity } from "../overlay/identity.ts";
+import { type AccountIdentity, readAccountIdentity } from "../overlay/identity.ts";
 import {
   type AccountRow,
   getAccount,
@@ -31,6 +31,8 @@ export interface AddOptions {
   noService: boolean;
   /** Bare `ccp` on an empty pool: the same flow with a welcome. */
   onboarding?: boolean;
+  /** Without a terminal, add a subscription that is already in the pool instead of refusing. */
+  allowDuplicate?: boolean;
 }
 
 const MAX_COUNT = 50;
@@ -53,8 +55,21 @@ async function chooseLoginWay(options: AddOptions): Promise<LoginWay> {
   ]);
 }
 
-function duplicateOf(db: Db, identity: AccountIdentity): AccountRow | undefined {
-  return listAccounts(db).find((a) => a.accountUuid === identity.accountUuid);
+/**
+ * The pooled account with the same identity, if any. Identity is (accountUuid, organizationUuid):
+ * one person in two organisations (a personal and a team seat) is two subscriptions. When either
+ * side's organisation is unknown, the same accountUuid counts as the same subscription.
+ */
+export function duplicateOf(db: Db, identity: AccountIdentity): AccountRow | undefined {
+  return listAccounts(db).find((a) => {
+    if (a.accountUuid !== identity.accountUuid) return false;
+    const theirOrg = readAccountIdentity(a.configDir)?.organizationUuid;
+    return (
+      theirOrg === undefined ||
+      identity.organizationUuid === undefined ||
+      theirOrg === identity.organizationUuid
+    );
+  });
 }
 
 async function chooseName(
@@ -123,9 +138,18 @@ async function addOne(
           log.info(`Skipped: ${who} stays in the pool once.`);
           return undefined;
         }
-      } else {
+      } else if (options.allowDuplicate) {
         log.warn(
           `${who} is already in the pool as ${dup.name} (account ${dup.id}); adding it again counts one subscription twice.`,
+        );
+      } else {
+        await discardPreparedAccount(env, prepared.configDir);
+        throw new CcpError(
+          "conflict",
+          `${who} is already in the pool as ${dup.name} (account ${dup.id}); it was not added again.`,
+          {
+            hint: `Pass --allow-duplicate to add the same subscription twice, or \`ccp login ${dup.id}\` to log ${dup.name} in again.`,
+          },
         );
       }
     }
