@@ -4,7 +4,7 @@
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
 import { BURN_WINDOW_MS } from "../score/constants.ts";
-import { decide } from "../score/decide.ts";
+import { decide, soonestRecoveryMs } from "../score/decide.ts";
 import type { AccountState, Decision, ScoredAccount } from "../score/types.ts";
 import { type AccountRow, listAccounts, resolveAccount } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
@@ -27,6 +27,13 @@ import { latestUsage, newestSamples } from "../store/usage.ts";
  * launched. It only keeps concurrent launches apart: it is shown as "reserved", never as live.
  */
 export const RESERVATION_TTL_MS = 2 * 60_000;
+/**
+ * While `--wait` waits, an exhausted account is sampled live at most this often (or as often as
+ * CCP_POLL_INTERVAL, when that is shorter), so headroom is seen within a minute rather than at the
+ * daemon's next sweep. A 429 backs it off to `WAIT_RATE_LIMITED_BACKOFF_MS`.
+ */
+export const WAIT_SAMPLE_EVERY_MS = 60_000;
+export const WAIT_RATE_LIMITED_BACKOFF_MS = 3 * 60_000;
 /** Live samples taken on the hot path give up after this. */
 export const LIVE_SAMPLE_TIMEOUT_MS = 5_000;
 const NO_CREDENTIAL = "no-credential";
@@ -89,6 +96,27 @@ export function accountsNeedingSample(db: Db, nowMs: number, freshMs: number): A
   });
 }
 
+function waitSampleEveryMs(env: Env): number {
+  return Math.min(WAIT_SAMPLE_EVERY_MS, env.pollIntervalMs ?? WAIT_SAMPLE_EVERY_MS);
+}
+
+/** When each account that could recover by itself may next be sampled while waiting. */
+function waitSampleTimes(env: Env, db: Db, ranked: readonly ScoredAccount[]): Map<number, number> {
+  const newest = newestSamples(db);
+  const out = new Map<number, number>();
+  for (const a of ranked) {
+    if (a.needsLogin) continue;
+    const n = newest.get(a.id);
+    if (!n) {
+      out.set(a.id, 0);
+      continue;
+    }
+    const gap = n.status === "rate_limited" ? WAIT_RATE_LIMITED_BACKOFF_MS : waitSampleEveryMs(env);
+    out.set(a.id, n.takenAtMs + gap);
+  }
+  return out;
+}
+
 /** Accounts with no poll recorded at all: a score for them would be a blind guess. */
 export function accountsNeverSampled(db: Db): AccountRow[] {
   const newest = newestSamples(db);
@@ -105,8 +133,8 @@ export interface SelectOptions {
   kind: SessionKind;
   /** The process that owns the session (the shim), or null for a reservation. */
   pid: number | null;
-  /** Called each time --wait goes back to sleep. */
-  onWait?: (wakeAtMs: number, ranked: ScoredAccount[]) => void;
+  /** Called each time --wait goes back to sleep: until when, and what it waits for. */
+  onWait?: (wakeAtMs: number, ranked: ScoredAccount[], recoveryAtMs: number | null) => void;
   now?: () => number;
 }
 
@@ -206,8 +234,19 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
     }
     if (decision.kind === "none") throw noneError(decision);
     if (decision.kind === "wait") {
-      options.onWait?.(decision.wakeAtMs, decision.ranked);
-      await Bun.sleep(Math.max(250, decision.wakeAtMs - now()));
+      // Re-sample live (politely) instead of waiting for the daemon's next sweep.
+      const times = waitSampleTimes(env, db, decision.ranked);
+      const nowMs = now();
+      const due = listAccounts(db).filter((a) => (times.get(a.id) ?? Number.POSITIVE_INFINITY) <= nowMs);
+      if (due.length > 0) {
+        const { sampleAccounts } = await import("./sample.ts");
+        await sampleAccounts(env, db, due, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
+        continue;
+      }
+      const nextSampleMs = Math.min(...times.values());
+      const wakeAtMs = Math.min(decision.wakeAtMs, nextSampleMs);
+      options.onWait?.(wakeAtMs, decision.ranked, soonestRecoveryMs(decision.ranked, nowMs));
+      await Bun.sleep(Math.max(250, wakeAtMs - now()));
       continue;
     }
     return {
