@@ -1,6 +1,7 @@
 // Two checks of `ccp doctor` that look past the files: which accounts need a new login (re-checked
 // live, so a login fixed by hand is noticed at once), and the truth about the daemon (service
 // manager, unit file, running pid, version, heartbeat, last poll, last error; `--fix` restarts it).
+import { formatAge } from "../duration.ts";
 import type { Env } from "../env.ts";
 import type { CredentialStore } from "../secrets/types.ts";
 import type { AccountRow } from "../store/accounts.ts";
@@ -32,12 +33,7 @@ const LOGIN_RECHECK_TIMEOUT_MS = 5_000;
 
 /** "12s ago", "5m ago", "3h ago". */
 export function agoText(atMs: number | null, nowMs: number): string {
-  if (atMs === null) return "never";
-  const s = Math.max(0, Math.round((nowMs - atMs) / 1000));
-  if (s < 120) return `${s}s ago`;
-  if (s < 7200) return `${Math.round(s / 60)}m ago`;
-  if (s < 172_800) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86_400)}d ago`;
+  return atMs === null ? "never" : `${formatAge(nowMs - atMs)} ago`;
 }
 
 /** Accounts the pool marks as needing a new login (the flag, or a poll that found no login). */

@@ -80,10 +80,17 @@ export default defineCommand({
         args.json ? import("../ui/status/json.ts") : Promise.resolve(undefined),
       ]);
       let force = live;
+      let notes: string[] = [];
       const frame = async (compact: boolean): Promise<string> => {
-        await status.sampleDue(e, db, { live, force });
+        const results = await status.sampleDue(e, db, { live, force });
         force = false;
         const model = status.buildStatusModel(db, Date.now(), cwd);
+        if (results.some((r) => r.status !== "ok")) {
+          const { staleNotes } = await import("../ui/status/stale-notes.ts");
+          notes = staleNotes(results, model, Date.now());
+        } else {
+          notes = [];
+        }
         if (!json) return renderPlain(model, { color, clock });
         return JSON.stringify(json.statusJson(model), null, compact ? undefined : 2);
       };
@@ -96,6 +103,10 @@ export default defineCommand({
         });
       }
       process.stdout.write(`${await frame(false)}\n`);
+      if (notes.length > 0) {
+        const { log } = await import("../ui/log.ts");
+        for (const note of notes) log.warn(note);
+      }
       return 0;
     } finally {
       db?.close();
