@@ -189,6 +189,22 @@ describe("ccp rename", () => {
     expect((await listAccountsJson(w)).map((a) => a.name)).toEqual(["dave", "mine"]);
   });
 
+  test("--auto finds the shortest names that tell one domain's accounts apart, and reports only changes", async () => {
+    const w = makeWorld();
+    // Onboarding names them after their addresses.
+    await addAccountDirect(w, { email: "ann@example.com" });
+    await addAccountDirect(w, { email: "bob@example.com" });
+    await addAccountDirect(w, { email: "cy@example.com" });
+    const first = await ccp(w, ["rename", "--auto"]);
+    expect(first.code).toBe(0);
+    expect((await listAccountsJson(w)).map((a) => a.name)).toEqual(["ann", "bob", "cy"]);
+    expect(first.stderr).toContain("Renamed account 1: ann@example.com → ann.");
+    const again = await ccp(w, ["rename", "--auto"]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain("Renamed");
+    expect(again.stderr).toContain("already has its derived name");
+  });
+
   test("--auto on an empty pool is fine", async () => {
     const w = makeWorld();
     const r = await ccp(w, ["rename", "--auto"]);
