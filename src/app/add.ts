@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
 import { type AccountIdentity, readAccountIdentity } from "../overlay/identity.ts";
@@ -10,6 +11,7 @@ import {
 } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
 import { log } from "../ui/log.ts";
+import { displayPath } from "../ui/paths.ts";
 import * as prompts from "../ui/prompts.ts";
 import {
   type RecordedAccount,
@@ -194,20 +196,23 @@ export async function addAccounts(env: Env, options: AddOptions): Promise<number
     });
   }
   const claudeBin = findClaude(env);
+  const isNewPool = !existsSync(env.dbPath);
   const db = openPool(env);
   try {
     if (label !== undefined && nameTaken(db, label)) {
       throw usageError(`Another account is already named "${label}".`, "Pick a different --label.");
     }
     if (options.onboarding) prompts.intro("cc-pool");
-    log.success(`Set up cc-pool in ${env.ccpHome}.`);
+    if (isNewPool) log.success(`Set up cc-pool in ${displayPath(env.home, env.ccpHome)}.`);
     const target = options.count ?? (options.yes ? 1 : undefined);
     const added: RecordedAccount[] = [];
     for (let i = 0; target === undefined || i < target; i++) {
       const one = await addOne(env, db, claudeBin, options, i === 0 ? label : undefined);
       if (one) added.push(one);
       if (target !== undefined) continue;
-      if (!(await prompts.confirm("Add another account?", false))) break;
+      // A pool of one balances nothing: offer the second account by default.
+      const wantMore = listAccounts(db).length < 2;
+      if (!(await prompts.confirm("Add another account?", wantMore))) break;
     }
     const total = listAccounts(db).length;
     log.info(`Your pool now has ${total} account${total === 1 ? "" : "s"}.`);
@@ -243,9 +248,10 @@ async function offerAlias(env: Env, options: AddOptions): Promise<void> {
   if (!(await prompts.confirm("Wrap `claude` to always launch on the emptiest account?", true))) return;
   const result = installAlias({ home: env.home, shell: env.shell });
   if (result.kind === "added") {
-    log.success(`Wrapped \`claude\`: added an alias to ${result.rcFile}.`);
+    const rc = displayPath(env.home, result.rcFile);
+    log.success(`Wrapped \`claude\`: added an alias to ${rc}.`);
     log.info(
-      `Restart your shell or run \`source ${result.rcFile}\` to use it now. \`command claude\` runs plain ~/.claude.`,
+      `Restart your shell or run \`source ${rc}\` to use it now. \`command claude\` runs plain ~/.claude.`,
     );
   }
 }

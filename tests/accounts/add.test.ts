@@ -39,6 +39,25 @@ describe("ccp add without a terminal", () => {
     SLOW,
   );
 
+  test(
+    "only the add that creates the pool says it set cc-pool up, with a ~/ path",
+    async () => {
+      const w = makeWorld();
+      // The default pool location, under the home folder.
+      const first = await ccp(w, ["add", "-y", "--run-login", "--no-alias"], {
+        env: { FAKE_EMAIL: "a@x.io", CCP_HOME: undefined },
+      });
+      expect(first.code).toBe(0);
+      expect(first.stderr).toContain("Set up cc-pool in ~/.cc-pool.");
+      const second = await ccp(w, ["add", "-y", "--run-login", "--no-alias"], {
+        env: { FAKE_EMAIL: "b@x.io", CCP_HOME: undefined },
+      });
+      expect(second.code).toBe(0);
+      expect(second.stderr).not.toContain("Set up cc-pool");
+    },
+    SLOW,
+  );
+
   test("without --yes it fails and names the flags to pass; nothing is created", async () => {
     const w = makeWorld();
     const r = await ccp(w, ["add"]);
