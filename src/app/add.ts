@@ -185,6 +185,16 @@ export async function addAccounts(env: Env, options: AddOptions): Promise<number
   // Bad flags are usage errors (exit 2) whatever else is wrong.
   const label = options.label === undefined ? undefined : validateAccountName(options.label);
   const interactive = prompts.canPrompt();
+  if (!interactive && !options.yes && options.count === undefined && options.runLogin) {
+    // --run-login settles how to log in; what is left to ask is whether to add another account.
+    throw new CcpError(
+      "no-tty",
+      "`ccp add --run-login` needs a terminal to ask whether to add another account.",
+      {
+        hint: "Pass --yes for one account or --count <n> for several, e.g. `ccp add --run-login --yes --no-alias`.",
+      },
+    );
+  }
   if (!interactive && !options.yes && options.count === undefined) {
     throw new CcpError("no-tty", "`ccp add` needs a terminal to ask how to log in.", {
       hint: "For scripted use pass --yes (one account, log in right away), e.g. `ccp add --yes --run-login --label work --no-alias`.",

@@ -58,6 +58,18 @@ describe("ccp add without a terminal", () => {
     SLOW,
   );
 
+  test("--run-login without a terminal names what it would have to ask", async () => {
+    const w = makeWorld();
+    const r = await ccp(w, ["add", "--run-login"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "`ccp add --run-login` needs a terminal to ask whether to add another account",
+    );
+    expect(r.stderr).not.toContain("how to log in");
+    expect(r.stderr).toContain("--yes");
+    expect(existsSync(w.ccpHome)).toBe(false);
+  });
+
   test("without --yes it fails and names the flags to pass; nothing is created", async () => {
     const w = makeWorld();
     const r = await ccp(w, ["add"]);

@@ -78,7 +78,6 @@ function generateCases(): Case[] {
     { args: ["nosuchcommand"] },
     { args: ["add"] },
     { args: ["run"], env: { CCP_ACCOUNT: "no-such-account" } },
-    { args: ["run"], env: { CCP_ACCOUNT: "" } },
     { args: ["select"], env: { CCP_ACCOUNT: LONG } },
   );
   const hostileEnv: Array<Record<string, string>> = [
