@@ -49,6 +49,9 @@ describe("ccp add without a terminal", () => {
       });
       expect(first.code).toBe(0);
       expect(first.stderr).toContain("Set up cc-pool in ~/.cc-pool.");
+      // claude's own login chatter ("Logged in as …") goes to stderr: stdout carries data only.
+      expect(first.stderr).toContain("Logged in as a@x.io");
+      expect(first.stdout).toBe("");
       const second = await ccp(w, ["add", "-y", "--run-login", "--no-alias"], {
         env: { FAKE_EMAIL: "b@x.io", CCP_HOME: undefined },
       });
