@@ -50,7 +50,9 @@ export type StaleReason = "never-sampled" | "refresh-failed" | "old-sample";
 
 export type TermKey =
   | "headroom5h"
+  | "resetCredit5h"
   | "headroom7d"
+  | "resetCredit7d"
   | "sessions"
   | "rateLimited"
   | "needsLogin"

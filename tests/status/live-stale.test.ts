@@ -26,3 +26,15 @@ describe("ccp status --live when sampling fails", () => {
     expect(r.stderr).toMatch(/old: the live sample failed \([^)]*\); showing data from \d+s ago\./);
   });
 });
+
+describe("ccp status after a window's reset", () => {
+  test("shows the new, empty window next to `reset`, not the old 100%", async () => {
+    const pool = await makePool(fake, [{ name: "fresh", util5Pct: 100, util7Pct: 40, reset5InMs: -60_000 }]);
+    const json = JSON.parse((await runCli(["status", "--json"], { env: pool.vars })).stdout);
+    expect(json.accounts[0].util5Pct).toBe(0);
+    expect(json.accounts[0].exhausted).toBe(false);
+    const plain = await runCli(["status", "--plain"], { env: pool.vars });
+    expect(plain.stdout).toMatch(/fresh\s+\S+\s+0%\s+40%\s+0 reset/);
+    expect(plain.stdout).not.toContain("100%");
+  });
+});

@@ -25,7 +25,9 @@ const ForecastSchema = v.variant("kind", [
 const TermSchema = v.strictObject({
   key: v.picklist([
     "headroom5h",
+    "resetCredit5h",
     "headroom7d",
+    "resetCredit7d",
     "sessions",
     "rateLimited",
     "needsLogin",

@@ -358,7 +358,7 @@ function helpPane(model: StatusModel, width: number, c: Colors): string[] {
   }
   const about =
     `${NEXT_MARK} marks the account the next launch from this directory would use. The score is ` +
-    "0.70 × 5h headroom + 0.25 × 7d headroom, less points for live sessions, stale data, rate limits, " +
+    "0.70 × 5h headroom + 0.25 × 7d headroom, plus credit for a window about to reset, less points for live sessions, stale data, rate limits, " +
     "lost logins, a window nearly full and a fast burn: higher is emptier.";
   lines.push(...wrapText(about, width).map((l) => c.dim(l)));
   return lines;
