@@ -167,3 +167,39 @@ describe("accounts that need a new login", () => {
     expect((await ccp(w, ["login"])).code).toBe(2);
   });
 });
+
+describe("the status dashboard's l key", () => {
+  test("logs the selected account in again and comes back to the dashboard", async () => {
+    const { startTmux, killAllTmux } = await import("../helpers/tmux.ts");
+    const { CLI_ENTRY } = await import("../helpers/cli.ts");
+    const w = world();
+    const account = await addAccountDirect(w, { email: "erin@gmail.com", label: "erin" });
+    await addAccountDirect(w, { email: "fine@gmail.com", label: "fine" });
+    markNeedsLogin(w, account.id);
+    daemonAlive(w);
+    const token = fake.issueToken({ label: "dashboard" });
+    fake.setUsage(token.accessToken, usagePayload(15, 25));
+    const t = startTmux({
+      cmd: [process.execPath, CLI_ENTRY, "status"],
+      env: { ...w.vars, TERM: "xterm-256color", FAKE_ACCESS_TOKEN: token.accessToken },
+      width: 140,
+      height: 40,
+    });
+    try {
+      await t.waitFor(/erin .*needs login/);
+      // Select erin (the second row: the next pick is on top).
+      t.keys("Down");
+      await t.waitFor("l log in again");
+      t.type("l");
+      await t.waitFor("Logged erin in again as erin@gmail.com");
+      const screen = await t.waitFor(/erin .*15%/);
+      expect(screen).not.toMatch(/erin .*needs login/);
+      t.type("q");
+      expect(await t.waitForExit()).toBe(0);
+      const stored = await createFileStore().read(account.configDir);
+      expect(stored?.claudeAiOauth?.accessToken).toBe(token.accessToken);
+    } finally {
+      killAllTmux();
+    }
+  });
+});

@@ -344,6 +344,7 @@ function helpPane(model: StatusModel, width: number, c: Colors): string[] {
     ["↑/↓  j/k", "select an account"],
     ["p", `pin ${model.cwd} to the selected account; again to unpin`],
     ["r", "sample every account's usage now"],
+    ["l", "log the selected account in again (when it needs a new login)"],
     ["?", "close this help"],
     ["q  Esc", "quit (Ctrl-C too)"],
   ];
@@ -401,7 +402,12 @@ export function renderDashboard(model: StatusModel, view: DashboardView, options
     : selected
       ? ["", ...detailPane(model, selected, width, c, clock)]
       : [];
-  const hints = model.accounts.length === 0 ? ["q quit"] : KEY_HINTS;
+  const hints =
+    model.accounts.length === 0
+      ? ["q quit"]
+      : selected?.needsLogin
+        ? [...KEY_HINTS.slice(0, -2), "l log in again", ...KEY_HINTS.slice(-2)]
+        : KEY_HINTS;
   const footerLine = view.message
     ? c.cyan(fit(view.message, width))
     : c.dim(joinFitting(hints, " · ", width));
