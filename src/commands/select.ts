@@ -2,6 +2,7 @@ import { defineCommand } from "../command.ts";
 import { parseDurationMs } from "../duration.ts";
 import { env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
+import { writeOut, writeErr, isTerminal } from "../ui/output.ts";
 
 export default defineCommand({
   meta: {
@@ -48,7 +49,7 @@ export default defineCommand({
     const { log } = await import("../ui/log.ts");
     // Loaded only with --wait: the plain pick stays lean.
     const waitLine = args.wait
-      ? (await import("../ui/wait-line.ts")).createWaitLine(process.stderr)
+      ? (await import("../ui/wait-line.ts")).createWaitLine({ isTTY: isTerminal(2), write: writeErr })
       : undefined;
     try {
       const selection = await selectAccount(e, db, {
@@ -64,15 +65,15 @@ export default defineCommand({
       waitLine?.stop();
       if (args.explain) {
         const { renderExplain } = await import("../ui/explain.ts");
-        process.stderr.write(`${renderExplain(selection.decision)}\n`);
+        writeErr(`${renderExplain(selection.decision)}\n`);
       }
       if (args.json) {
         const { decisionJson } = await import("../ui/explain.ts");
-        process.stdout.write(`${JSON.stringify(decisionJson(selection), null, 2)}\n`);
+        writeOut(`${JSON.stringify(decisionJson(selection), null, 2)}\n`);
       } else {
-        process.stdout.write(`${selection.account.configDir}\n`);
+        writeOut(`${selection.account.configDir}\n`);
       }
-      if (process.stderr.isTTY) log.info(announceLine(selection));
+      if (isTerminal(2)) log.info(announceLine(selection));
       if (selection.decision.warning) log.warn(selection.decision.warning);
       return 0;
     } finally {

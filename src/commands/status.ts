@@ -3,6 +3,7 @@ import { parseDurationMs } from "../duration.ts";
 import { type Env, env } from "../env.ts";
 import type { Db } from "../store/db.ts";
 import { usageError } from "../errors.ts";
+import { isTerminal, writeErr, writeOut } from "../ui/output.ts";
 
 /** The dashboard's `l` key: `ccp login` on the plain terminal; resolves to the line to show after. */
 async function loginFromDashboard(e: Env, db: Db, accountId: number): Promise<string | undefined> {
@@ -63,22 +64,17 @@ export default defineCommand({
           const model = db
             ? status.buildStatusModel(db, Date.now(), cwd)
             : status.emptyStatusModel(Date.now(), cwd);
-          process.stdout.write(`${JSON.stringify(statusJson(model), null, 2)}\n`);
+          writeOut(`${JSON.stringify(statusJson(model), null, 2)}\n`);
         } else {
           const { EMPTY_POOL_TEXT } = await import("../ui/status/plain.ts");
-          process.stderr.write(`${EMPTY_POOL_TEXT}\n`);
+          writeErr(`${EMPTY_POOL_TEXT}\n`);
         }
         return 0;
       }
       const { colorEnabled } = await import("../ui/color.ts");
       const { makeClock } = await import("../ui/status/clock.ts");
       const clock = makeClock();
-      const interactive =
-        !args.plain &&
-        !args.json &&
-        !args.watch &&
-        Boolean(process.stdout.isTTY) &&
-        Boolean(process.stdin.isTTY);
+      const interactive = !args.plain && !args.json && !args.watch && isTerminal(1) && isTerminal(0);
       if (interactive) {
         const [{ runDashboard }, { statusSource }] = await Promise.all([
           import("../ui/status/terminal.ts"),
@@ -90,7 +86,7 @@ export default defineCommand({
           const code = await runDashboard(source, {
             input: process.stdin,
             output: process.stdout,
-            color: colorEnabled(process.stdout),
+            color: colorEnabled(1),
             clock,
             sampleFirst: live && first,
             message,
@@ -101,7 +97,7 @@ export default defineCommand({
         }
       }
 
-      const color = !args.json && colorEnabled(process.stdout);
+      const color = !args.json && colorEnabled(1);
       const [{ renderPlain }, json] = await Promise.all([
         import("../ui/status/plain.ts"),
         args.json ? import("../ui/status/json.ts") : Promise.resolve(undefined),
@@ -125,11 +121,13 @@ export default defineCommand({
         const { runWatch } = await import("../ui/status/watch.ts");
         return await runWatch(() => frame(Boolean(args.json)), {
           intervalMs,
-          output: args.json ? { write: (t) => process.stdout.write(t) } : process.stdout,
+          // On a terminal frames redraw in place and need its width; piped, they go through the
+          // output module, which ends the command quietly once the reader has gone.
+          output: !args.json && isTerminal(1) ? process.stdout : { isTTY: false, write: writeOut },
           separator: args.json ? "" : "\n",
         });
       }
-      process.stdout.write(`${await frame(false)}\n`);
+      writeOut(`${await frame(false)}\n`);
       if (notes.length > 0) {
         const { log } = await import("../ui/log.ts");
         for (const note of notes) log.warn(note);

@@ -2,6 +2,7 @@
 import type { HistoryPoint, StatusAccount, StatusModel } from "../../app/status.ts";
 import { roundScore } from "../../score/score-account.ts";
 import type { ScopedWeekly } from "../../score/types.ts";
+import { KEYCHAIN_LOCKED } from "../../secrets/keychain-status.ts";
 import type { Colors } from "../color.ts";
 import { type Clock, clockAt, countdown } from "./clock.ts";
 
@@ -134,6 +135,8 @@ export function flagsOf(c: Colors, a: StatusAccount, model: StatusModel): Flag[]
   }
   if (a.rateLimited) out.push({ full: "rate-limited", short: "429", paint: c.red });
   if (a.needsLogin) out.push({ full: "needs login", short: "login", paint: c.red });
+  if (a.lastPoll?.error === KEYCHAIN_LOCKED)
+    out.push({ full: "keychain locked", short: "locked", paint: c.yellow });
   if (a.stale) out.push({ full: "stale", short: "stale", paint: c.yellow });
   if (a.reservedSessions > 0) {
     out.push({ full: `reserved ${a.reservedSessions}`, short: "rsv", paint: c.dim });
