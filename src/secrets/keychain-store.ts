@@ -20,7 +20,7 @@ import {
   redactToolOutput,
   runSecurityTool,
 } from "./security-tool.ts";
-import type { CredentialBlob, CredentialLocation, CredentialStore } from "./types.ts";
+import type { CredentialBlob, CredentialLocation, CredentialStore, PreparedWrite } from "./types.ts";
 
 export const DEFAULT_SECURITY_LIB = "/System/Library/Frameworks/Security.framework/Security";
 export const DEFAULT_COREFOUNDATION_LIB =
@@ -243,5 +243,11 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
     read: readItem,
     write: writeItem,
     delete: deleteItem,
+    // Before a refresh token is spent: the Keychain must answer for this item. (A locked Keychain
+    // is detected here once the lock check exists; the write itself is one `security` call.)
+    async prepareWrite(configDir: string): Promise<PreparedWrite> {
+      await findAccount(keychainServiceName(configDir), "update");
+      return { commit: (blob) => writeItem(configDir, blob), discard: async () => undefined };
+    },
   };
 }
