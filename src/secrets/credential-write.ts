@@ -253,7 +253,7 @@ async function spendAndStore(
   try {
     prepared = store.prepareWrite
       ? await store.prepareWrite(configDir, decision.reserveBytes)
-      : { commit: (blob) => store.write(configDir, blob), discard: async () => undefined };
+      : memoryWrite(store, configDir);
   } catch (error) {
     return transient(
       "credential-store",
@@ -266,6 +266,17 @@ async function spendAndStore(
     const result = await decision.spend();
     await faultPoint("after-answer");
     if (result.kind === "outcome") return result.outcome;
+    if (result.kind === "blob") {
+      // Durable at once: from here a crash leaves a complete copy for the next access to recover.
+      try {
+        await prepared.stage(result.blob);
+      } catch (error) {
+        return transient(
+          "credential-store",
+          `The token was refreshed but could not be saved: ${messageOf(error)}`,
+        );
+      }
+    }
     // Compare-and-swap: a chain stored by someone else meanwhile (a `claude /login`, a writer that
     // ignores the locks) is newer than ours by definition and is kept.
     const storage = await acquireStorageWriteLock(configDir, STORAGE_LOCK_WAIT_MS).catch(() => null);
@@ -279,7 +290,7 @@ async function spendAndStore(
       if (chainChanged(current, now)) return { status: "kept-newer" };
       if (result.kind === "invalid-grant") return { status: "needs-login", reason: "invalid-grant" };
       try {
-        await prepared.commit(result.blob);
+        await prepared.commit();
         committed = true;
       } catch (error) {
         return transient(
@@ -294,6 +305,22 @@ async function spendAndStore(
   } finally {
     if (!committed) await prepared.discard().catch(() => undefined);
   }
+}
+
+/** For a store without prepareWrite (test stand-ins): the blob is written at commit time. */
+function memoryWrite(store: CredentialStore, configDir: string): PreparedWrite {
+  let staged: CredentialBlob | undefined;
+  return {
+    stage: async (blob) => {
+      staged = blob;
+    },
+    commit: async () => {
+      if (staged) await store.write(configDir, staged);
+    },
+    discard: async () => {
+      staged = undefined;
+    },
+  };
 }
 
 /**

@@ -129,17 +129,27 @@ async function prepareFileWrite(configDir: string, reserveBytes: number): Promis
     await discard();
     throw ioError("write", path, error);
   }
+  let staged = false;
   return {
-    async commit(blob: CredentialBlob): Promise<void> {
-      if (done || !handle) throw new Error("commit after discard");
+    async stage(blob: CredentialBlob): Promise<void> {
+      if (done || !handle) throw new Error("stage after discard");
       const data = Buffer.from(serializeBlob(blob, path), "utf8");
       try {
         await handle.write(data, 0, data.length, 0);
         await handle.truncate(data.length);
         await handle.sync();
-        await faultPoint("after-temp-write");
         await handle.close();
         handle = undefined;
+        staged = true;
+      } catch (error) {
+        await discard();
+        throw ioError("write", path, error);
+      }
+      await faultPoint("after-temp-write");
+    },
+    async commit(): Promise<void> {
+      if (done || !staged) throw new Error("commit without a staged blob");
+      try {
         await rename(tempPath, path);
         done = true;
       } catch (error) {
@@ -161,7 +171,8 @@ async function writeCredentialFile(configDir: string, blob: CredentialBlob): Pro
   const { path } = await writeTarget(configDir);
   const data = serializeBlob(blob, path);
   const prepared = await prepareFileWrite(configDir, Buffer.byteLength(data));
-  await prepared.commit(blob);
+  await prepared.stage(blob);
+  await prepared.commit();
 }
 
 async function listLeftovers(configDir: string): Promise<CredentialLeftover[]> {

@@ -247,7 +247,18 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
     // is detected here once the lock check exists; the write itself is one `security` call.)
     async prepareWrite(configDir: string): Promise<PreparedWrite> {
       await findAccount(keychainServiceName(configDir), "update");
-      return { commit: (blob) => writeItem(configDir, blob), discard: async () => undefined };
+      let staged: CredentialBlob | undefined;
+      return {
+        stage: async (blob) => {
+          staged = blob;
+        },
+        commit: async () => {
+          if (staged) await writeItem(configDir, staged);
+        },
+        discard: async () => {
+          staged = undefined;
+        },
+      };
     },
   };
 }

@@ -38,9 +38,15 @@ export interface CredentialLocation {
  * as close to failure-proof as the platform allows.
  */
 export interface PreparedWrite {
-  /** Stores the blob (file: fill the reserved temp file, fsync, rename, fsync the dir). */
-  commit(blob: CredentialBlob): Promise<void>;
-  /** Drops the reservation; nothing is left behind. Idempotent. */
+  /**
+   * Makes the blob durable next to the credential without replacing it yet (file: fill the
+   * reserved temp file and fsync it; a crash from here on leaves a complete copy that the next
+   * access recovers). The Keychain keeps it in memory.
+   */
+  stage(blob: CredentialBlob): Promise<void>;
+  /** Makes the staged blob the stored credential (file: rename, fsync the dir). */
+  commit(): Promise<void>;
+  /** Drops the reservation (and a staged copy); nothing is left behind. Idempotent. */
   discard(): Promise<void>;
 }
 

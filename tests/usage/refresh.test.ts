@@ -161,9 +161,10 @@ describe("refreshAccountToken: refreshing", () => {
         seen.push(`prepare ${held()}`);
         const prepared = await store.prepareWrite!(dir, bytes);
         return {
-          commit: (blob) => {
+          stage: prepared.stage,
+          commit: () => {
             seen.push(`commit ${held()} ${existsSync(join(configDir, ".storage-write.lock"))}`);
-            return prepared.commit(blob);
+            return prepared.commit();
           },
           discard: prepared.discard,
         };
