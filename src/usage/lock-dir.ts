@@ -209,12 +209,18 @@ async function readOwner(configDir: string): Promise<OwnerRecord | null> {
  * True when the owner record proves the holder of `<configDir>/.oauth_refresh.lock` gone: it names
  * this very lock (same birth time), a pid in our pid namespace, and that pid no longer exists.
  */
-async function refreshLockHolderDead(configDir: string, lockPath: string): Promise<boolean> {
+async function refreshLockHolderDead(
+  configDir: string,
+  lockPath: string,
+  which: "main" | "legacy",
+): Promise<boolean> {
   const owner = await readOwner(configDir);
   if (!owner || owner.pidSpace !== pidSpace()) return false;
+  const named = which === "main" ? owner.lockBirthtimeMs : owner.legacyLockBirthtimeMs;
+  if (typeof named !== "number") return false;
   const st = await stat(lockPath);
   const birth = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
-  if (Math.abs(birth - owner.lockBirthtimeMs) > 1) return false;
+  if (Math.abs(birth - named) > 1) return false;
   return owner.pid > 1 && owner.pid !== process.pid && !isProcessAlive(owner.pid);
 }
 
@@ -244,7 +250,7 @@ export async function acquireClaudeRefreshLocks(
     staleMs,
     waitMs: options.waitMs,
     updateMs: CLAUDE_LOCK_UPDATE_MS,
-    isDeadHolder: (p) => refreshLockHolderDead(options.configDir, p),
+    isDeadHolder: (p) => refreshLockHolderDead(options.configDir, p, "main"),
   });
   if (!main) return null;
   let legacy: HeldLock | null = null;
@@ -254,6 +260,7 @@ export async function acquireClaudeRefreshLocks(
       staleMs,
       waitMs: Math.max(0, options.waitMs - (Date.now() - started)),
       updateMs: CLAUDE_LOCK_UPDATE_MS,
+      isDeadHolder: (p) => refreshLockHolderDead(options.configDir, p, "legacy"),
     });
   } catch (error) {
     await main.release().catch(() => undefined);
