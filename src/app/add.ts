@@ -12,13 +12,7 @@ import {
   recordAccount,
 } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
-import {
-  EXIT_BY_SIGNAL,
-  LoginTerminated,
-  loginCommand,
-  loginHere,
-  waitForLoginElsewhere,
-} from "./login.ts";
+import { EXIT_BY_SIGNAL, LoginTerminated, loginCommand, loginHere, waitForLoginElsewhere } from "./login.ts";
 import { openPool } from "./pool.ts";
 import { startServiceForInit } from "./service-start.ts";
 

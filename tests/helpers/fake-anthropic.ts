@@ -564,9 +564,11 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       if (fault.mode === "slow-rotate") {
         await new Promise((resolve) => {
           const timer = setTimeout(resolve, fault.delayMs);
-          stopping.signal.addEventListener("abort", () => (clearTimeout(timer), resolve(undefined)), {
-            once: true,
-          });
+          const stop = (): void => {
+            clearTimeout(timer);
+            resolve(undefined);
+          };
+          stopping.signal.addEventListener("abort", stop, { once: true });
         });
         return { ...reply, fault: fault.mode };
       }
