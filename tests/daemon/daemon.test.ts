@@ -1,7 +1,7 @@
 // The real `ccp daemon` process against the fake Anthropic server, with CCP_POLL_INTERVAL=1s: the
 // whole schedule runs 180 times faster (backoff 1, 2, 4 s…; needs-login every 5 s).
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { claimDaemon, newOwner, readDaemonOwner } from "../../src/daemon/instance.ts";
 import { openDaemonLog } from "../../src/daemon/log.ts";
@@ -12,6 +12,7 @@ import { DAEMON_HEARTBEAT_KEY, getMeta, setMeta } from "../../src/store/meta.ts"
 import { insertSession } from "../../src/store/sessions.ts";
 import { VERSION } from "../../src/version.ts";
 import { type FakeAnthropic, USAGE_PATH, TOKEN_PATH, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { makePool, usagePayload } from "../helpers/pool.ts";
 import {
   daemonLog,
@@ -61,9 +62,18 @@ function credentialToken(configDir: string): string {
   return JSON.parse(readFileSync(join(configDir, ".credentials.json"), "utf8")).claudeAiOauth.accessToken;
 }
 
+/** `sleep` under the name `claude`, so a process scan takes it for a claude session. */
+function claudeNamedSleep(): string {
+  const dir = join(tempDir("claude-named-"), "bin");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "claude");
+  symlinkSync(Bun.which("sleep") ?? "/bin/sleep", path);
+  return path;
+}
+
 /** A stand-in process to own a session row (or to carry CLAUDE_CONFIG_DIR like an outside claude). */
-function sleeper(env: Record<string, string> = {}): number {
-  const child = Bun.spawn(["sleep", "60"], {
+function sleeper(env: Record<string, string> = {}, asClaude = true): number {
+  const child = Bun.spawn([asClaude ? claudeNamedSleep() : "sleep", "60"], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "ignore", "ignore"],
   });
@@ -244,8 +254,10 @@ describe("tokens", () => {
       { name: "idle", expiresInMs: 5 * 60_000 },
       { name: "running", expiresInMs: 5 * 60_000 },
       { name: "outside", expiresInMs: 5 * 60_000 },
+      { name: "orphaned", expiresInMs: 5 * 60_000 },
     ]);
-    const [idle, running, outside] = pool.accounts as [
+    const [idle, running, outside, orphaned] = pool.accounts as [
+      (typeof pool.accounts)[0],
       (typeof pool.accounts)[0],
       (typeof pool.accounts)[0],
       (typeof pool.accounts)[0],
@@ -264,9 +276,19 @@ describe("tokens", () => {
     );
     // A claude started by hand (`CLAUDE_CONFIG_DIR=$(ccp select) claude`), found by the scan.
     const outsidePid = sleeper({ CLAUDE_CONFIG_DIR: outside.configDir });
+    // What claude's Bash tool leaves behind (`nohup sleep 600 &`): it inherited the variable but
+    // is not a claude session, so it neither blocks the refresh nor counts as a session.
+    const orphanPid = sleeper({ CLAUDE_CONFIG_DIR: orphaned.configDir }, false);
     startDaemon(pool.vars);
 
     await waitFor("the idle account's refresh", () => fake.chain(idle.token.chainId).refreshCount === 1);
+    await waitFor(
+      "the orphan's account refresh",
+      () => fake.chain(orphaned.token.chainId).refreshCount === 1,
+    );
+    expect(
+      withDb(home(pool.vars), (db) => db.query("SELECT 1 FROM sessions WHERE pid = ?").get(orphanPid)),
+    ).toBeNull();
     await waitFor("the outside claude to be recorded", () =>
       withDb(home(pool.vars), (db) =>
         db
