@@ -226,6 +226,23 @@ describe("tokens", () => {
     }
   });
 
+  test("401s on an expired token whose refresh keeps failing (5xx, no answer) never mark needs-login", async () => {
+    const pool = await makePool(fake, [{ name: "expired", expiresInMs: -60_000 }]);
+    fake.fault("500", { path: TOKEN_PATH, count: "forever" });
+    startDaemon(pool.vars);
+    // Many polls, each one a 401 for the expired token and a failed refresh.
+    await waitFor("six polls", () => samples(home(pool.vars)).filter((s) => s.account_id === 1).length >= 6);
+    expect(health(home(pool.vars), 1)?.needs_login).toBe(0);
+    // The login itself is untouched: the chain is alive and its refresh token still stored.
+    const chain = fake.chain(pool.accounts[0]!.token.chainId);
+    expect(chain.alive).toBe(true);
+    const stored = JSON.parse(readFileSync(join(pool.accounts[0]!.configDir, ".credentials.json"), "utf8"));
+    expect(stored.claudeAiOauth.refreshToken).toBe(chain.current.refreshToken);
+    // Once the token endpoint answers, the account recovers by itself.
+    fake.clearFaults();
+    await waitFor("the refresh", () => fake.chain(chain.chainId).refreshCount === 1);
+  });
+
   test("a revoked login needs a new login and is then polled only every needs-login period", async () => {
     const pool = await makePool(fake, [{ name: "dead" }, { name: "fine" }]);
     fake.revoke(pool.accounts[0]!.token.chainId);
