@@ -177,6 +177,42 @@ describe("refreshAccountToken: refreshing", () => {
   });
 });
 
+describe("refreshAccountToken: the request is shaped like Claude Code's", () => {
+  const lastToken = () => fake.requests.filter((r) => r.path === TOKEN_PATH).at(-1)!;
+
+  test("scope from the blob, the default client id, JSON, and a User-Agent with claude's version", async () => {
+    await seedExpiring();
+    expect((await refreshAccountToken(options({ claudeVersion: "2.1.332" }))).status).toBe("rotated");
+    const sent = lastToken();
+    expect(sent.scope).toBe("user:inference user:profile");
+    expect(sent.clientId).toBe("9d1c250a-e61b-44d9-88ed-5944d1962f5e");
+    expect(sent.contentType).toStartWith("application/json");
+    expect(sent.userAgent).toContain("2.1.332");
+  });
+
+  test("a blob without scopes sends Claude Code's default scopes", async () => {
+    const token = fake.issueToken({ expiresInMs: MINUTE_MS });
+    await store.write(configDir, blobFor(token, { scopes: undefined }));
+    expect((await refreshAccountToken(options())).status).toBe("rotated");
+    expect(lastToken().scope).toBe(
+      "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload user:plugins",
+    );
+  });
+
+  test("a clientId stored in the blob wins over CLAUDE_CODE_OAUTH_CLIENT_ID, which wins over the default", async () => {
+    fake.setTokenOptions({ acceptClientId: "client-from-blob" });
+    fake.setTokenOptions({ acceptClientId: "client-from-env" });
+    const token = fake.issueToken({ expiresInMs: MINUTE_MS });
+    await store.write(configDir, blobFor(token, { clientId: "client-from-blob" }));
+    expect((await refreshAccountToken(options({ envClientId: "client-from-env" }))).status).toBe("rotated");
+    expect(lastToken().clientId).toBe("client-from-blob");
+    const other = fake.issueToken({ expiresInMs: MINUTE_MS });
+    await store.write(configDir, blobFor(other));
+    expect((await refreshAccountToken(options({ envClientId: "client-from-env" }))).status).toBe("rotated");
+    expect(lastToken().clientId).toBe("client-from-env");
+  });
+});
+
 describe("refreshAccountToken: skipping", () => {
   test("a blob without expiresAt is refreshed: its expiry is unknown", async () => {
     const token = fake.issueToken({ expiresInMs: 8 * 3600 * 1000 });
