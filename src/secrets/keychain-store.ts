@@ -267,8 +267,8 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
     read: readItem,
     write: writeItem,
     delete: deleteItem,
-    // Before a refresh token is spent: the Keychain must answer for this item. (A locked Keychain
-    // is detected here once the lock check exists; the write itself is one `security` call.)
+    // Before a refresh token is spent: the Keychain must be unlocked and answer for this item
+    // (findAccount checks the lock state); the write itself is one `security` call at commit.
     async prepareWrite(configDir: string): Promise<PreparedWrite> {
       await findAccount(keychainServiceName(configDir), "update");
       let staged: CredentialBlob | undefined;
