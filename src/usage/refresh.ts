@@ -118,6 +118,7 @@ export async function refreshAccountToken(options: RefreshAccountOptions): Promi
                 clientId: typeof oauth.clientId === "string" ? oauth.clientId : undefined,
                 scopes: oauth.scopes,
                 envClientId: options.envClientId,
+                subscriptionType: oauth.subscriptionType,
               },
             });
             const next = applyTokenGrant(blob, grant, requestedAtMs);

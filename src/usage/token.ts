@@ -28,14 +28,26 @@ export interface RefreshRequestShape {
   scopes?: readonly string[];
   /** `CLAUDE_CODE_OAUTH_CLIENT_ID` from the environment. */
   envClientId?: string;
+  /** The blob's subscriptionType: a claude.ai login. */
+  subscriptionType?: string | null;
 }
 
-/** The JSON body Claude Code 2.1.332 posts for a refresh, for the same blob and environment. */
+/**
+ * The JSON body Claude Code 2.1.332 posts for a refresh, for the same blob and environment: a
+ * claude.ai login on its own client (inference scope or a subscription, no stored clientId) asks
+ * for the default scopes plus any others the blob has; any other blob asks for exactly its own.
+ */
 export function refreshRequestBody(
   refreshToken: string,
   shape: RefreshRequestShape = {},
 ): Record<string, string> {
-  const scopes = shape.scopes && shape.scopes.length > 0 ? shape.scopes : CLAUDE_DEFAULT_SCOPES;
+  const own = shape.scopes ?? [];
+  const claudeAi = !shape.clientId && (own.includes("user:inference") || Boolean(shape.subscriptionType));
+  const scopes = claudeAi
+    ? [...new Set([...CLAUDE_DEFAULT_SCOPES, ...own])]
+    : own.length > 0
+      ? own
+      : CLAUDE_DEFAULT_SCOPES;
   const clientId =
     (shape.clientId && shape.clientId !== "" ? shape.clientId : undefined) ??
     (shape.envClientId && shape.envClientId !== "" ? shape.envClientId : undefined) ??

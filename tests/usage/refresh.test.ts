@@ -180,23 +180,34 @@ describe("refreshAccountToken: refreshing", () => {
 describe("refreshAccountToken: the request is shaped like Claude Code's", () => {
   const lastToken = () => fake.requests.filter((r) => r.path === TOKEN_PATH).at(-1)!;
 
-  test("scope from the blob, the default client id, JSON, and a User-Agent with claude's version", async () => {
+  test("a claude.ai login asks for the default scopes plus its own, like claude; JSON; claude's version in the UA", async () => {
     await seedExpiring();
     expect((await refreshAccountToken(options({ claudeVersion: "2.1.332" }))).status).toBe("rotated");
     const sent = lastToken();
-    expect(sent.scope).toBe("user:inference user:profile");
+    // What the real claude 2.1.332 sends for such a blob (seen through the intercepting proxy).
+    expect(sent.scope).toBe(
+      "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload user:plugins",
+    );
     expect(sent.clientId).toBe("9d1c250a-e61b-44d9-88ed-5944d1962f5e");
     expect(sent.contentType).toStartWith("application/json");
     expect(sent.userAgent).toContain("2.1.332");
   });
 
-  test("a blob without scopes sends Claude Code's default scopes", async () => {
+  test("a blob without scopes sends Claude Code's defaults; one on its own client exactly its scopes", async () => {
     const token = fake.issueToken({ expiresInMs: MINUTE_MS });
-    await store.write(configDir, blobFor(token, { scopes: undefined }));
+    await store.write(configDir, blobFor(token, { scopes: undefined, subscriptionType: undefined }));
     expect((await refreshAccountToken(options())).status).toBe("rotated");
     expect(lastToken().scope).toBe(
       "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload user:plugins",
     );
+    fake.setTokenOptions({ acceptClientId: "own-client" });
+    const other = fake.issueToken({ expiresInMs: MINUTE_MS });
+    await store.write(
+      configDir,
+      blobFor(other, { scopes: ["user:profile", "org:read"], clientId: "own-client" }),
+    );
+    expect((await refreshAccountToken(options())).status).toBe("rotated");
+    expect(lastToken().scope).toBe("user:profile org:read");
   });
 
   test("a clientId stored in the blob wins over CLAUDE_CODE_OAUTH_CLIENT_ID, which wins over the default", async () => {
