@@ -13,6 +13,7 @@ import { type Db, openDb, writeTx } from "../store/db.ts";
 import { refreshIdentity } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
 import { loginCommand } from "./login.ts";
+import { whichClaudeWins } from "./shim.ts";
 
 export type FindingCheck =
   | "claude"
@@ -25,6 +26,7 @@ export type FindingCheck =
   | "credential"
   | "overlay"
   | "alias"
+  | "shim"
   | "daemon";
 
 /** ok: healthy; info: worth knowing, nothing to repair; problem: needs a repair; fixed: repaired by --fix. */
@@ -474,6 +476,37 @@ function checkAlias(env: Env): Finding {
   }
 }
 
+/** Which `claude` a program started without the alias gets (the first one on PATH). */
+export function checkClaudeOnPath(env: Env): Finding {
+  const { winner, real } = whichClaudeWins(env.path);
+  if (winner === null) return finding("shim", null, "info", "No `claude` on PATH.");
+  if (winner.ccPool) {
+    return real
+      ? finding(
+          "shim",
+          null,
+          "ok",
+          `\`claude\` on PATH is cc-pool (${winner.path}); it runs ${real.path} on the pool.`,
+        )
+      : finding(
+          "shim",
+          null,
+          "problem",
+          `\`claude\` on PATH is cc-pool (${winner.path}), but no real claude comes after it.`,
+          {
+            fix: "Install Claude Code further down PATH, or set CCP_CLAUDE_BIN to it.",
+          },
+        );
+  }
+  return finding(
+    "shim",
+    null,
+    "info",
+    `\`claude\` on PATH is the real one (${winner.path}): programs that start it without the alias are not pooled.`,
+    { fix: "Optional: `ccp shim install` puts a pooled `claude` ahead of it." },
+  );
+}
+
 /**
  * Checks the pool and, with `fix`, repairs what is safe: overlay link drift, a stale recorded
  * identity, and a missing `~/.claude/plans` (the one write to `~/.claude` cc-pool ever makes, and
@@ -514,6 +547,7 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Docto
   }
 
   findings.push(checkAlias(env));
+  findings.push(checkClaudeOnPath(env));
   findings.push(
     finding("daemon", null, "info", "Not installed: this build of cc-pool has no background service yet."),
   );

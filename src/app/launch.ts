@@ -22,6 +22,8 @@ export const OVERRIDING_AUTH_VARS = [
   "CLAUDE_CODE_OAUTH_TOKEN",
 ] as const;
 const DEPTH_VAR = "CCP_RUN_DEPTH";
+/** Same name as in statusline.ts (not imported: the shim stays lean). */
+const RUN_SESSION_VAR = "CCP_RUN_SESSION";
 const MAX_DEPTH = 4;
 const FORWARDED_SIGNALS = ["SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 
@@ -30,9 +32,12 @@ export function pluginCacheDir(env: Env): string {
 }
 
 /** The child's environment: exactly one CLAUDE_CONFIG_DIR (the string that was hashed). */
-export function launchEnv(env: Env, configDir: string): Record<string, string> {
+export function launchEnv(env: Env, configDir: string, sessionRowId?: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env.raw)) if (v !== undefined && k !== "CLAUDE_CONFIG_DIR") out[k] = v;
+  // Lets `ccp statusline` tie Claude Code's session id to this launch (for continuing elsewhere).
+  if (sessionRowId === undefined) delete out[RUN_SESSION_VAR];
+  else out[RUN_SESSION_VAR] = String(sessionRowId);
   out.CLAUDE_CONFIG_DIR = configDir;
   if (!out.CLAUDE_CODE_PLUGIN_CACHE_DIR) out.CLAUDE_CODE_PLUGIN_CACHE_DIR = pluginCacheDir(env);
   out[DEPTH_VAR] = String(Number(env.raw[DEPTH_VAR] ?? 0) + 1);
@@ -170,7 +175,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     exitCode = await spawnAndWait(
       claudeBin,
       options.claudeArgs,
-      launchEnv(env, account.configDir),
+      launchEnv(env, account.configDir, sessionId),
       options.cwd,
     );
     return exitCode;

@@ -20,3 +20,39 @@ export async function runLaunch(claudeArgs: string[]): Promise<number> {
   const { launch } = await import("../app/launch.ts");
   return launch(env(), { claudeArgs, cwd: process.cwd() });
 }
+
+/** Claude Code subcommands that manage the installation or a login: never pooled, run as typed. */
+const UNPOOLED_SUBCOMMANDS = new Set([
+  "auth",
+  "setup-token",
+  "update",
+  "upgrade",
+  "install",
+  "migrate-installer",
+]);
+
+/**
+ * cc-pool started under the name `claude`: every argument is claude's. Management subcommands go
+ * to the real claude unchanged (a login belongs to the dir the user meant, not to a pool account).
+ */
+export async function runAsClaude(claudeArgs: string[]): Promise<number> {
+  const first = claudeArgs[0];
+  if (first !== undefined && UNPOOLED_SUBCOMMANDS.has(first)) {
+    const { findClaude } = await import("../app/claude-bin.ts");
+    const { spawnAndWait } = await import("../app/launch.ts");
+    const e = env();
+    const childEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(e.raw)) if (v !== undefined) childEnv[k] = v;
+    try {
+      return await spawnAndWait(findClaude(e), claudeArgs, childEnv, process.cwd());
+    } catch (error) {
+      const { isCcpError } = await import("../errors.ts");
+      const { log } = await import("../ui/log.ts");
+      if (!isCcpError(error)) throw error;
+      log.error(error.message, error.hint);
+      return error.exitCode;
+    }
+  }
+  const { main } = await import("../main.ts");
+  return main(["run", ...claudeArgs]);
+}
