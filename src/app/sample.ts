@@ -25,9 +25,13 @@ export interface PollResult {
   authFailure: boolean;
   /** The failure was the network or a timeout (for outage detection). */
   networkFailure: boolean;
+  /** A request was sent to the usage endpoint (counted against the account's budget). */
+  requested: boolean;
 }
 
 export interface PollOptions {
+  /** The user asked for this sample: it is sent even when the account's hourly budget is spent. */
+  userAsked?: boolean;
   timeoutMs?: number;
   claudeVersion?: string;
   now?: () => number;
@@ -47,6 +51,7 @@ export async function pollAccount(
     retryAfterMs: null,
     authFailure: false,
     networkFailure: false,
+    requested: false,
   };
   let accessToken: string | undefined;
   try {
@@ -65,10 +70,16 @@ export async function pollAccount(
       signal: options.signal,
       now,
     });
-    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: null };
+    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: null, requested: true };
   } catch (error) {
     if (!isUsageError(error)) {
-      return { ...base, takenAtMs: now(), status: "error", error: "unexpected failure while sampling usage" };
+      return {
+        ...base,
+        takenAtMs: now(),
+        status: "error",
+        error: "unexpected failure while sampling usage",
+        requested: true,
+      };
     }
     const status: SampleStatus =
       error.kind === "rate-limited"
@@ -84,6 +95,7 @@ export async function pollAccount(
       retryAfterMs: error.retryAfterMs,
       authFailure: error.kind === "unauthorized",
       networkFailure: error.kind === "network" || error.kind === "timeout",
+      requested: true,
     };
   }
 }
@@ -126,14 +138,29 @@ export async function sampleAccounts(
   accounts: AccountRow[],
   options: PollOptions = {},
 ): Promise<PollResult[]> {
-  if (accounts.length === 0) return [];
+  const budget = await import("./request-budget.ts");
+  const nowMs = (options.now ?? Date.now)();
+  // Automatic samples respect each account's hourly budget; the cached values stand in.
+  const due = options.userAsked
+    ? accounts
+    : accounts.filter((a) => budget.withinBudget(db, env, a.id, nowMs));
+  if (due.length === 0) return [];
   const { createCredentialStore } = await import("../secrets/index.ts");
   const store = createCredentialStore(env);
-  const results = await Promise.all(accounts.map((a) => pollAccount(env, store, a, options)));
-  if (options.signal?.aborted) return [];
+  const results = await Promise.all(due.map((a) => pollAccount(env, store, a, options)));
   const { writeTx } = await import("../store/db.ts");
+  if (options.signal?.aborted) {
+    // Nothing is recorded about the accounts, but the requests were sent.
+    writeTx(db, () => {
+      for (const r of results) if (r.requested) budget.noteRequests(db, env, r.accountId, [r.takenAtMs]);
+    });
+    return [];
+  }
   writeTx(db, () => {
-    for (const r of results) recordPoll(db, r);
+    for (const r of results) {
+      recordPoll(db, r);
+      if (r.requested) budget.noteRequests(db, env, r.accountId, [r.takenAtMs]);
+    }
   });
   return results;
 }

@@ -5,6 +5,12 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { openPool } from "../app/pool.ts";
 import { expiresSoon, refreshIdleAccount } from "../app/refresh.ts";
+import {
+  MAX_AUTO_REQUESTS_PER_WINDOW,
+  freshFromStatusline,
+  noteRequests,
+  withinBudget,
+} from "../app/request-budget.ts";
 import { type PollResult, pollAccount, recordPoll } from "../app/sample.ts";
 import type { Env } from "../env.ts";
 import { syncOverlay } from "../overlay/symlinks.ts";
@@ -236,6 +242,7 @@ class Daemon {
   private nextPruneAtMs = 0;
   private readonly refreshRetryAtMs = new Map<number, number>();
   private readonly loggedBusy = new Set<number>();
+  private readonly loggedOverBudget = new Set<number>();
   private readonly overlayTrouble = new Map<number, string>();
 
   constructor(
@@ -463,17 +470,46 @@ class Daemon {
     });
   }
 
+  /**
+   * Polite polling: a session that just reported this account's usage through the status line
+   * makes the poll unnecessary, and an account whose hourly request budget is spent waits.
+   */
+  private skipPoll(account: AccountRow): boolean {
+    const t = this.now();
+    if (freshFromStatusline(this.db, this.env, account.id, t)) {
+      this.log.info(`${label(account)}: poll skipped, a session reported its usage through the status line`);
+      return true;
+    }
+    if (!withinBudget(this.db, this.env, account.id, t)) {
+      if (!this.loggedOverBudget.has(account.id))
+        this.log.warn(
+          `${label(account)}: ${MAX_AUTO_REQUESTS_PER_WINDOW} usage requests in the last hour; waiting before the next`,
+        );
+      this.loggedOverBudget.add(account.id);
+      return true;
+    }
+    this.loggedOverBudget.delete(account.id);
+    return false;
+  }
+
   private async pollOne(accountId: number, probe: boolean): Promise<void> {
     const account = this.accounts.find((a) => a.id === accountId);
     if (!account) return;
+    if (this.skipPoll(account)) return;
     const pollOptions = { timeoutMs: this.cfg.requestTimeoutMs, signal: this.stopper.signal, now: this.now };
+    const sentAtMs: number[] = [];
     const ladder = await pollWithLadder({
-      poll: () => pollAccount(this.env, this.store, account, pollOptions),
+      poll: async () => {
+        const r = await pollAccount(this.env, this.store, account, pollOptions);
+        if (r.requested) sentAtMs.push(r.takenAtMs);
+        return r;
+      },
       isIdle: async () => this.isIdle(account),
       refresh: () =>
         refreshIdleAccount(this.env, this.db, this.store, account, { force: true, now: this.now }),
     });
     const { result } = ladder;
+    if (sentAtMs.length > 0) writeTx(this.db, () => noteRequests(this.db, this.env, account.id, sentAtMs));
     // Cut short by shutdown: not a real answer, so nothing is recorded.
     if (this.stopped && result.networkFailure) return;
     const t = this.now();
