@@ -7,11 +7,14 @@ import { openPool } from "../app/pool.ts";
 import { expiresSoon, refreshIdleAccount } from "../app/refresh.ts";
 import {
   MAX_AUTO_REQUESTS_PER_WINDOW,
+  budgetWindowMs,
   freshFromStatusline,
   noteRequests,
   withinBudget,
 } from "../app/request-budget.ts";
 import { type PollResult, pollAccount, recordPoll } from "../app/sample.ts";
+import { readPool } from "../app/select.ts";
+import { rankAccounts } from "../score/rank.ts";
 import type { Env } from "../env.ts";
 import { syncOverlay } from "../overlay/symlinks.ts";
 import { createCredentialStore } from "../secrets/index.ts";
@@ -35,6 +38,7 @@ import {
   writePidFile,
 } from "./instance.ts";
 import { type DaemonLog, daemonLogPath, openDaemonLog } from "./log.ts";
+import { type PoolFacts, claimNotice, poolFacts, showNotice, transitions } from "./notify.ts";
 import { outcomeOf, pollWithLadder } from "./poll.ts";
 import { type ProcessLister, findSessions, normalizeConfigDir, platformLister } from "./process-scan.ts";
 import {
@@ -243,6 +247,10 @@ class Daemon {
   private readonly refreshRetryAtMs = new Map<number, number>();
   private readonly loggedBusy = new Set<number>();
   private readonly loggedOverBudget = new Set<number>();
+  private facts: PoolFacts | null = null;
+  /** Accounts polled (or reported by a status line) since this daemon started. */
+  private readonly looked = new Set<number>();
+  private keychainLocked = false;
   private readonly overlayTrouble = new Map<number, string>();
 
   constructor(
@@ -495,7 +503,11 @@ class Daemon {
   private async pollOne(accountId: number, probe: boolean): Promise<void> {
     const account = this.accounts.find((a) => a.id === accountId);
     if (!account) return;
-    if (this.skipPoll(account)) return;
+    if (this.skipPoll(account)) {
+      this.looked.add(account.id);
+      await this.notifyChanges();
+      return;
+    }
     const pollOptions = { timeoutMs: this.cfg.requestTimeoutMs, signal: this.stopper.signal, now: this.now };
     const sentAtMs: number[] = [];
     const ladder = await pollWithLadder({
@@ -547,5 +559,39 @@ class Daemon {
     else this.log.warn(line);
     if (this.state.outage && !probe)
       this.log.warn("no account reachable: outage mode, probing one account at a time");
+    this.looked.add(account.id);
+    if (result.status === "ok") this.keychainLocked = false;
+    else if (result.status === "error" && /keychain.*locked|locked.*keychain/i.test(result.error ?? ""))
+      this.keychainLocked = true;
+    await this.notifyChanges();
+  }
+
+  /** Desktop notifications for what changed since the last poll (see notify.ts). */
+  private async notifyChanges(): Promise<void> {
+    const t = this.now();
+    let cur: PoolFacts;
+    try {
+      const ranked = rankAccounts(readPool(this.db, t).states, t);
+      // The baseline waits for every account's first sample: an unknown account is no news.
+      if (ranked.some((a) => !this.looked.has(a.id))) return;
+      cur = poolFacts(ranked, this.keychainLocked);
+    } catch (error) {
+      this.log.warn(`could not check for notifications: ${(error as Error).message}`);
+      return;
+    }
+    const notices = transitions(this.facts, cur);
+    this.facts = cur;
+    if (!this.env.notify) return;
+    for (const notice of notices) {
+      const fresh = writeTx(this.db, () => claimNotice(this.db, notice.kind, t, budgetWindowMs(this.env)));
+      if (!fresh) {
+        this.log.info(`not notifying again within the hour: ${notice.body}`);
+        continue;
+      }
+      const childEnv: Record<string, string> = {};
+      for (const [k, v] of Object.entries(this.env.raw)) if (v !== undefined) childEnv[k] = v;
+      const shown = await showNotice(notice, process.platform, this.env.path, childEnv);
+      this.log.info(`notified (${notice.kind}): ${notice.body}${shown ? "" : " [no notifier available]"}`);
+    }
   }
 }
