@@ -129,6 +129,8 @@ export interface LaunchOptions {
   claudeArgs: string[];
   cwd: string;
   wait?: boolean;
+  /** Force this account (id or name); default CCP_ACCOUNT. */
+  forced?: string;
 }
 
 export async function launch(env: Env, options: LaunchOptions): Promise<number> {
@@ -151,7 +153,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   let selection: Selection;
   try {
     selection = await selectAccount(env, db, {
-      forced: env.forcedAccount,
+      forced: options.forced ?? env.forcedAccount,
       wait: Boolean(options.wait),
       noDaemon: false,
       freshMs: 60_000,
@@ -164,6 +166,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     throw error;
   }
   const { account, sessionId } = selection;
+  const startedAtMs = Date.now();
   let exitCode: number | null = null;
   try {
     try {
@@ -178,9 +181,36 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
       launchEnv(env, account.configDir, sessionId),
       options.cwd,
     );
-    return exitCode;
   } finally {
     checkIn(env, sessionId, account.id, options.cwd, exitCode);
+  }
+  const status = exitCode as number;
+  const next = await continueElsewhere(env, {
+    sessionRowId: sessionId,
+    account,
+    cwd: options.cwd,
+    startedAtMs,
+  });
+  if (!next) return status;
+  return launch(env, {
+    claudeArgs: ["--resume", next.claudeSessionId],
+    cwd: options.cwd,
+    forced: String(next.account.id),
+  });
+}
+
+/** The one call after claude exits: continue on another account when this one is spent. */
+async function continueElsewhere(
+  env: Env,
+  ended: { sessionRowId: number; account: AccountRow; cwd: string; startedAtMs: number },
+): Promise<{ account: AccountRow; claudeSessionId: string } | null> {
+  if (env.continueMode === "off") return null;
+  try {
+    const { offerContinue } = await import("./continue.ts");
+    return await offerContinue(env, ended);
+  } catch (error) {
+    log.dim(`Could not check whether to continue on another account: ${(error as Error).message}`);
+    return null;
   }
 }
 
