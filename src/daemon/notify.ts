@@ -50,9 +50,18 @@ function clock(atMs: number): string {
   return new Date(atMs).toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit" });
 }
 
-/** The notices that `cur` deserves after `prev` (none on the first look: only changes are news). */
+const LOCKED_NOTICE: Notice = {
+  kind: "keychain-locked",
+  title: "cc-pool: the keychain is locked",
+  body: "Usage polling is paused until the login keychain is unlocked.",
+};
+
+/**
+ * The notices that `cur` deserves after `prev`. The first look is a baseline (only changes are
+ * news), except a locked keychain: polling is blocked from the start, and that needs a person.
+ */
 export function transitions(prev: PoolFacts | null, cur: PoolFacts): Notice[] {
-  if (prev === null) return [];
+  if (prev === null) return cur.keychainLocked ? [LOCKED_NOTICE] : [];
   const out: Notice[] = [];
   if (!prev.exhausted && cur.exhausted) {
     const when = cur.soonestReset
@@ -79,13 +88,7 @@ export function transitions(prev: PoolFacts | null, cur: PoolFacts): Notice[] {
       body: `${newlyLoggedOut.join(", ")} ${newlyLoggedOut.length === 1 ? "needs" : "need"} a new login. Run \`ccp doctor\` to see how.`,
     });
   }
-  if (!prev.keychainLocked && cur.keychainLocked) {
-    out.push({
-      kind: "keychain-locked",
-      title: "cc-pool: the keychain is locked",
-      body: "Usage polling is paused until the login keychain is unlocked.",
-    });
-  }
+  if (!prev.keychainLocked && cur.keychainLocked) out.push(LOCKED_NOTICE);
   return out;
 }
 

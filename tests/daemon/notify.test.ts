@@ -1,25 +1,30 @@
 // Daemon notifications: transitions only, one per kind per hour, off with CCP_NOTIFY=0, shown
 // through a stand-in notify-send (Linux) or osascript (macOS) found on PATH.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Notice, type PoolFacts, showNotice, transitions } from "../../src/daemon/notify.ts";
+import { keychainServiceName } from "../../src/secrets/keychain-naming.ts";
 import { baseEnv, tempDir } from "../helpers/cli.ts";
 import { daemonLog, reapAll, startDaemon, waitFor } from "../helpers/daemon.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { type TestPool, makePool, usagePayload } from "../helpers/pool.ts";
+import { type FakeKeychain, openFakeKeychain } from "../native/fake-keychain.ts";
 
 setDefaultTimeout(60_000);
 
 let fake: FakeAnthropic;
+let keychain: FakeKeychain;
 beforeAll(async () => {
   fake = await startFakeAnthropic();
+  keychain = openFakeKeychain();
 });
 afterEach(async () => {
   await reapAll();
 });
 afterAll(async () => {
   await fake.stop();
+  keychain.dispose();
 });
 
 /** A dir with a stand-in notifier that appends its argv (one JSON line per call) to `record`. */
@@ -63,6 +68,9 @@ describe("transitions", () => {
       soonestReset: { name: "work", atMs: Date.now() + 3_600_000 },
     });
     expect(transitions(null, spent)).toEqual([]);
+    expect(transitions(null, facts({ keychainLocked: true })).map((n) => n.kind)).toEqual([
+      "keychain-locked",
+    ]);
     expect(transitions(spent, spent)).toEqual([]);
     const [exhausted] = transitions(facts(), spent);
     expect(exhausted?.kind).toBe("pool-exhausted");
@@ -159,6 +167,45 @@ describe("the daemon notifies", () => {
       "personal needs a new login. Run `ccp doctor` to see how.",
     ]);
     await Bun.sleep(2500);
+    expect(calls(record).length).toBe(1);
+  });
+
+  test("a locked keychain that blocks polling is announced, once per hour", async () => {
+    keychain.reset();
+    const pool = await makePool(fake, [
+      { name: "a", util5Pct: 10 },
+      { name: "b", util5Pct: 50 },
+    ]);
+    for (const account of pool.accounts) {
+      const file = join(account.configDir, ".credentials.json");
+      keychain.putItem(keychainServiceName(account.configDir), "pooluser", readFileSync(file));
+      rmSync(file);
+    }
+    keychain.setLocked(true);
+    keychain.setGuiSession(true);
+    const record = join(tempDir(), "notify-send.jsonl");
+    const dir = standInNotifier("notify-send", record);
+    const ccpHome = pool.vars.CCP_HOME as string;
+    startDaemon(pool.vars, {
+      PATH: `${dir}:${process.env.PATH}`,
+      USER: "pooluser",
+      CCP_SECRET_STORE: "keychain",
+      CCP_SECURITY_LIB: keychain.libPath,
+      CCP_COREFOUNDATION_LIB: keychain.libPath,
+      CCP_SECURITY_BIN: keychain.toolPath,
+      FAKE_KEYCHAIN_DIR: keychain.dir,
+    });
+    await waitFor("the keychain notice", () => calls(record).length >= 1, 30_000);
+    expect(calls(record)[0]?.slice(1)).toEqual([
+      "cc-pool: the keychain is locked",
+      "Usage polling is paused until the login keychain is unlocked.",
+    ]);
+    keychain.setLocked(false);
+    await waitFor("polling again", () => /\(a\): ok: 5h 10%/.test(daemonLog(ccpHome)));
+    keychain.setLocked(true);
+    await waitFor("the repeat held back", () =>
+      daemonLog(ccpHome).includes("not notifying again within the hour"),
+    );
     expect(calls(record).length).toBe(1);
   });
 
