@@ -121,7 +121,8 @@ describe("the daemon notifies", () => {
     const record = join(tempDir(), "notify-send.jsonl");
     const dir = standInNotifier("notify-send", record);
     const ccpHome = pool.vars.CCP_HOME as string;
-    startDaemon(pool.vars, { PATH: `${dir}:${process.env.PATH}` });
+    // 2 s interval: a 40 s "hour", room for the four transitions below on a loaded machine.
+    startDaemon(pool.vars, { PATH: `${dir}:${process.env.PATH}`, CCP_POLL_INTERVAL: "2s" });
     // Baseline: both spent from the start is no transition.
     await waitFor("a full sweep", () => (daemonLog(ccpHome).match(/: ok: 5h 100%/g) ?? []).length >= 4);
     expect(calls(record)).toEqual([]);
@@ -194,6 +195,8 @@ describe("the daemon notifies", () => {
       CCP_COREFOUNDATION_LIB: keychain.libPath,
       CCP_SECURITY_BIN: keychain.toolPath,
       FAKE_KEYCHAIN_DIR: keychain.dir,
+      // A longer "hour" (60 s) than the other tests: the lock, unlock and relock must fit in it.
+      CCP_POLL_INTERVAL: "3s",
     });
     await waitFor("the keychain notice", () => calls(record).length >= 1, 30_000);
     expect(calls(record)[0]?.slice(1)).toEqual([
