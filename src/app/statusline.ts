@@ -8,7 +8,12 @@ import { type Env, loadEnv } from "../env.ts";
 import { drainingFast } from "../score/pace.ts";
 import { type AccountRow, listAccounts } from "../store/accounts.ts";
 import { type Db, openDb, writeTx } from "../store/db.ts";
-import { getStatuslineMark, setClaudeSessionId, setStatuslineMark } from "../store/session-signals.ts";
+import {
+  getClaudeSessionId,
+  getStatuslineMark,
+  setClaudeSessionId,
+  setStatuslineMark,
+} from "../store/session-signals.ts";
 import { type LatestUsage, insertSample, latestUsage } from "../store/usage.ts";
 
 /** The `ccp run` session row the status line belongs to (set by the shim in claude's environment). */
@@ -89,13 +94,8 @@ export function poolAccountFor(env: Env, db: Db, configDir: string | undefined):
   return listAccounts(db).find((a) => a.configDir.replace(/\/+$/, "") === dir);
 }
 
-/**
- * Records the payload's `rate_limits` as a usage sample of `account` when they are news: a new
- * API response arrived since the last report (the session's API time grew) or another session
- * reports. Per-model windows and extra usage, which the payload lacks, are carried over.
- * Returns true when a sample was written. Call inside a write transaction.
- */
-export function recordStatusSample(
+/** The payload's `rate_limits` are news (read-only check, so an idle status line never writes). */
+export function statusSampleDue(
   db: Db,
   account: AccountRow,
   payload: StatusPayload,
@@ -111,7 +111,24 @@ export function recordStatusSample(
     good === null ||
     good.util5Pct !== (payload.fiveHour?.usedPct ?? null) ||
     good.util7Pct !== (payload.sevenDay?.usedPct ?? null);
-  if (!changed && mark !== undefined && nowMs - mark.sampledAtMs < RESAMPLE_MS) return false;
+  return changed || mark === undefined || nowMs - mark.sampledAtMs >= RESAMPLE_MS;
+}
+
+/**
+ * Records the payload's `rate_limits` as a usage sample of `account` when they are news: a new
+ * API response arrived since the last report (the session's API time grew) or another session
+ * reports. Per-model windows and extra usage, which the payload lacks, are carried over.
+ * Returns true when a sample was written. Call inside a write transaction.
+ */
+export function recordStatusSample(
+  db: Db,
+  account: AccountRow,
+  payload: StatusPayload,
+  latest: LatestUsage | undefined,
+  nowMs: number,
+): boolean {
+  if (!statusSampleDue(db, account, payload, latest, nowMs)) return false;
+  const good = latest?.good ?? null;
   const scopedLive = good?.scoped7ResetAtMs != null && good.scoped7ResetAtMs > nowMs;
   insertSample(db, {
     accountId: account.id,
@@ -135,11 +152,14 @@ export function recordStatusSample(
   return true;
 }
 
-function clockTime(atMs: number, nowMs: number): string {
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/** `6:05 PM`, or `Tue 6:05 PM` when not within the day. By hand: loading Intl costs start-up time. */
+export function clockTime(atMs: number, nowMs: number): string {
   const d = new Date(atMs);
-  const time = d.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit" });
-  if (atMs - nowMs < 20 * 3_600_000) return time;
-  return `${d.toLocaleDateString("en-US", { weekday: "short" })} ${time}`;
+  const h = d.getHours();
+  const time = `${h % 12 === 0 ? 12 : h % 12}:${String(d.getMinutes()).padStart(2, "0")} ${h < 12 ? "AM" : "PM"}`;
+  return atMs - nowMs < 20 * 3_600_000 ? time : `${WEEKDAYS[d.getDay()]} ${time}`;
 }
 
 export interface LineFacts {
@@ -184,15 +204,22 @@ export function poolStatusLine(
     if (!account) return "";
     const runSession = Number(raw[RUN_SESSION_VAR]);
     let latest = latestUsage(db).get(account.id);
-    try {
-      const wrote = writeTx(db as Db, () => {
-        if (payload.sessionId && Number.isInteger(runSession) && runSession > 0)
-          setClaudeSessionId(db as Db, runSession, payload.sessionId);
-        return recordStatusSample(db as Db, account, payload, latest, nowMs);
-      });
-      if (wrote) latest = latestUsage(db).get(account.id);
-    } catch {
-      // A busy or read-only database: show what we have.
+    const tie =
+      payload.sessionId !== null &&
+      Number.isInteger(runSession) &&
+      runSession > 0 &&
+      getClaudeSessionId(db, runSession) !== payload.sessionId;
+    // Most calls have nothing new: they only read.
+    if (tie || statusSampleDue(db, account, payload, latest, nowMs)) {
+      try {
+        const wrote = writeTx(db as Db, () => {
+          if (tie) setClaudeSessionId(db as Db, runSession, payload.sessionId as string);
+          return recordStatusSample(db as Db, account, payload, latest, nowMs);
+        });
+        if (wrote) latest = latestUsage(db).get(account.id);
+      } catch {
+        // A busy or read-only database: show what we have.
+      }
     }
     const good = latest?.good ?? null;
     return renderStatusLine(

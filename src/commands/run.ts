@@ -30,6 +30,7 @@ const UNPOOLED_SUBCOMMANDS = new Set([
   "install",
   "migrate-installer",
 ]);
+const UNPOOLED_FLAGS = new Set(["--version", "-v", "--help", "-h"]);
 
 /**
  * cc-pool started under the name `claude`: every argument is claude's. Management subcommands go
@@ -37,7 +38,9 @@ const UNPOOLED_SUBCOMMANDS = new Set([
  */
 export async function runAsClaude(claudeArgs: string[]): Promise<number> {
   const first = claudeArgs[0];
-  if (first !== undefined && UNPOOLED_SUBCOMMANDS.has(first)) {
+  // `claude --version` / `--help` (IDE extensions ask at start-up) need no account.
+  const infoOnly = claudeArgs.length === 1 && first !== undefined && UNPOOLED_FLAGS.has(first);
+  if (first !== undefined && (UNPOOLED_SUBCOMMANDS.has(first) || infoOnly)) {
     const { findClaude } = await import("../app/claude-bin.ts");
     const { spawnAndWait } = await import("../app/launch.ts");
     const e = env();

@@ -19,6 +19,8 @@ export function drainingFast(input: PaceInput, nowMs: number): boolean {
   const { util5Pct, reset5AtMs, burn5PctPerHour } = input;
   if (util5Pct === null || reset5AtMs === null || reset5AtMs <= nowMs) return false;
   if (util5Pct < PACE_FLOOR_PCT) return false;
+  // A reset further away than a window is not a 5h window's reset: no pace to judge.
+  if (reset5AtMs - nowMs > FIVE_HOUR_WINDOW_MS) return false;
   const leftMs = Math.min(reset5AtMs - nowMs, FIVE_HOUR_WINDOW_MS);
   if (burn5PctPerHour !== null && burn5PctPerHour > 0)
     return util5Pct + burn5PctPerHour * (leftMs / 3_600_000) >= 100;

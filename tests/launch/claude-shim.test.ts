@@ -147,6 +147,23 @@ describe("ccp shim", () => {
     expect(new Set(messageChains(fake))).toEqual(new Set([light]));
   }, 120_000);
 
+  test("through the link, claude --version and claude auth … run the real claude unpooled", async () => {
+    const dir = join(tempDir("shim-"), "bin");
+    const path = `${dir}:${realDir}:${SYSTEM_PATH}`;
+    expect((await runCli(["shim", "install", "--dir", dir], { bin: ccp, env: vars(path) })).code).toBe(0);
+    const version = await runCli(["--version"], { bin: join(dir, "claude"), env: vars(path) });
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/\d+\.\d+\.\d+ \(Claude Code\)/);
+    expect(version.stderr).not.toContain("Selected");
+    const status = await runCli(["auth", "status"], {
+      bin: join(dir, "claude"),
+      env: { ...vars(path), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", DISABLE_AUTOUPDATER: "1" },
+    });
+    expect(status.stderr).not.toContain("Selected");
+    // On the user's own (empty) config dir: not logged in, whatever the pool holds.
+    expect(status.stdout).toContain('"loggedIn": false');
+  }, 60_000);
+
   test("the name decides: claude (compiled argv0 or a source entry named claude), nothing else", () => {
     expect(invokedAsClaude("claude", "/$bunfs/root/cc-pool")).toBe(true);
     expect(invokedAsClaude("/home/me/.local/bin/claude", "/$bunfs/root/cc-pool")).toBe(true);

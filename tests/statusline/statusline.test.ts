@@ -228,3 +228,18 @@ describe("renderStatusLine", () => {
     expect(early).toEndWith(" ▲");
   });
 });
+
+describe("clockTime", () => {
+  test("12-hour clock like the rest of cc-pool, with the weekday beyond the day", async () => {
+    const { clockTime } = await import("../../src/app/statusline.ts");
+    const at = new Date(2026, 0, 5, 18, 5).getTime();
+    expect(clockTime(at, at - HOUR)).toBe("6:05 PM");
+    expect(clockTime(new Date(2026, 0, 5, 0, 30).getTime(), new Date(2026, 0, 4, 23, 0).getTime())).toBe(
+      "12:30 AM",
+    );
+    expect(clockTime(new Date(2026, 0, 5, 12, 0).getTime(), new Date(2026, 0, 5, 11, 0).getTime())).toBe(
+      "12:00 PM",
+    );
+    expect(clockTime(at, at - 30 * HOUR)).toBe("Mon 6:05 PM");
+  });
+});
