@@ -7,7 +7,7 @@ import { isatty } from "node:tty";
 import type { Env } from "../env.ts";
 import { rankAccounts } from "../score/rank.ts";
 import type { ScoredAccount, WindowKey } from "../score/types.ts";
-import type { AccountRow } from "../store/accounts.ts";
+import { type AccountRow, getAccount } from "../store/accounts.ts";
 import { type Db, openDb } from "../store/db.ts";
 import { getClaudeSessionId, getStatuslineMark } from "../store/session-signals.ts";
 import { latestUsage } from "../store/usage.ts";
@@ -20,8 +20,12 @@ const QUICK_SAMPLE_TIMEOUT_MS = 3000;
 
 export interface EndedSession {
   sessionRowId: number;
-  account: AccountRow;
+  accountId: number;
   cwd: string;
+}
+
+interface Ended extends EndedSession {
+  account: AccountRow;
   startedAtMs: number;
 }
 
@@ -101,7 +105,7 @@ async function askYesNo(question: string): Promise<boolean> {
 }
 
 /** Up to date enough to judge: a fresh status-line report, else one quick live sample. */
-async function refreshUsage(env: Env, db: Db, session: EndedSession, nowMs: number): Promise<void> {
+async function refreshUsage(env: Env, db: Db, session: Ended, nowMs: number): Promise<void> {
   const mark = getStatuslineMark(db, session.account.id);
   if (mark && mark.sampledAtMs >= session.startedAtMs && nowMs - mark.sampledAtMs < STATUSLINE_TRUST_MS)
     return;
@@ -117,7 +121,13 @@ interface Plan {
   continuation: Continuation;
 }
 
-async function planContinue(env: Env, db: Db, session: EndedSession): Promise<Plan | null> {
+async function planContinue(env: Env, db: Db, finished: EndedSession): Promise<Plan | null> {
+  const account = getAccount(db, finished.accountId);
+  if (!account) return null;
+  const row = db
+    .query<{ started_at_ms: number }, [number]>("SELECT started_at_ms FROM sessions WHERE id = ?")
+    .get(finished.sessionRowId);
+  const session: Ended = { ...finished, account, startedAtMs: row?.started_at_ms ?? Date.now() };
   await refreshUsage(env, db, session, Date.now());
   const nowMs = Date.now();
   const pool = readPool(db, nowMs);

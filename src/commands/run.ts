@@ -18,7 +18,7 @@ export default defineCommand({
 
 export async function runLaunch(claudeArgs: string[]): Promise<number> {
   const { launch } = await import("../app/launch.ts");
-  return launch(env(), { claudeArgs, cwd: process.cwd() });
+  return launch(env(), { claudeArgs, cwd: process.cwd(), handOff: true });
 }
 
 /** Claude Code subcommands that manage the installation or a login: never pooled, run as typed. */
@@ -51,9 +51,13 @@ export async function runAsClaude(claudeArgs: string[]): Promise<number> {
     } catch (error) {
       const { isCcpError } = await import("../errors.ts");
       const { log } = await import("../ui/log.ts");
-      if (!isCcpError(error)) throw error;
-      log.error(error.message, error.hint);
-      return error.exitCode;
+      if (isCcpError(error)) {
+        log.error(error.message, error.hint);
+        return error.exitCode;
+      }
+      // SpawnError: the real claude could not be started.
+      log.error((error as Error).message, "Check CCP_CLAUDE_BIN or your PATH.");
+      return 127;
     }
   }
   const { main } = await import("../main.ts");

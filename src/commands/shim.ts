@@ -26,7 +26,7 @@ export default defineCommand({
     if (dir !== undefined && dir.trim() === "") throw usageError("--dir needs a directory.");
     const { env } = await import("../env.ts");
     const { log } = await import("../ui/log.ts");
-    const shim = await import("../app/shim.ts");
+    const shim = await import("../app/claude-shim.ts");
     const e = env();
     if (action === "uninstall") {
       const r = shim.uninstallShim(e, dir);

@@ -1,9 +1,8 @@
 // The live dashboard as a pure function: (model, view state, width, colour) → one frame of text.
 // Columns are added by priority while they fit, so the same code serves 60 and 200+ columns.
-import pc from "picocolors";
 import { SPARK_SPAN_MS, type StatusAccount, type StatusModel } from "../../app/status.ts";
 import { formatDuration } from "../../duration.ts";
-import type { Colors } from "../color.ts";
+import { type Colors, createColors } from "../color.ts";
 import { type Clock, clockAt } from "./clock.ts";
 import {
   NEXT_MARK,
@@ -375,7 +374,7 @@ function selectedAccount(model: StatusModel, view: DashboardView): StatusAccount
 /** One frame of the dashboard: lines joined by "\n", none wider than `width`. */
 export function renderDashboard(model: StatusModel, view: DashboardView, options: DashboardOptions): string {
   const { width, clock } = options;
-  const c = pc.createColors(options.color);
+  const c = createColors(options.color);
   const now = model.generatedAtMs;
   const right = view.sampling ? c.yellow("sampling…") : c.dim(`updated ${clock.time(model.dataAtMs ?? now)}`);
   const title = spread(`${c.bold("cc-pool status")} ${c.dim(model.cwd)}`, right, width);
