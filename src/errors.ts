@@ -17,6 +17,8 @@ export type CcpErrorCode =
   | "cancelled"
   | "network"
   | "conflict"
+  | "unsafe-path"
+  | "disk"
   | "failure";
 
 export interface CcpErrorOptions {

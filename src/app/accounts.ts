@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
+import { assertAccountDir, removeInsideTree } from "../fs/safe-path.ts";
 import { readAccountIdentity } from "../overlay/identity.ts";
 import { syncOverlay, teardownOverlay } from "../overlay/symlinks.ts";
 import { seedAccountClaudeJson } from "../overlay/claude-json.ts";
@@ -39,15 +40,8 @@ export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: st
   // Reserved, not just computed: two `ccp add` at once must not share (and wipe) one dir.
   const id = writeTx(db, () => reserveAccountId(db));
   const configDir = accountConfigDir(env, id);
-  if (existsSync(configDir)) {
-    // Left over from an interrupted add: start clean, but never follow a link out of the pool.
-    if (lstatSync(configDir).isSymbolicLink()) {
-      throw new CcpError("conflict", `${configDir} is a symbolic link, not a cc-pool account dir.`, {
-        hint: "Move it aside and run the command again.",
-      });
-    }
-    discardAccountDir(env, configDir);
-  }
+  // Left over from an interrupted add: start clean, but never follow a link out of the pool.
+  if (assertAccountDir(env.accountsDir, configDir) === "ok") discardAccountDir(env, configDir);
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
   chmodSync(configDir, 0o700);
   seedAccountClaudeJson({ baseJsonPath: env.claudeJson, accountDir: configDir });
@@ -55,11 +49,14 @@ export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: st
   return { id, configDir };
 }
 
-/** Removes an account dir: overlay links first (never following them), then the dir itself. */
+/**
+ * Removes an account dir: overlay links first (never following them), then the dir itself. A dir
+ * that is a symlink (or anything else cc-pool did not make) is refused, never entered.
+ */
 export function discardAccountDir(env: Env, configDir: string): void {
-  if (!existsSync(configDir)) return;
+  if (assertAccountDir(env.accountsDir, configDir) === "missing") return;
   teardownOverlay({ baseDir: env.claudeDir, accountDir: configDir });
-  rmSync(configDir, { recursive: true, force: true });
+  removeInsideTree(env.accountsDir, configDir);
 }
 
 /**
@@ -74,7 +71,11 @@ export async function discardPreparedAccount(env: Env, configDir: string): Promi
       `Could not delete the login stored for ${configDir}: ${(error as Error).message} It belongs to no account.`,
     );
   }
-  discardAccountDir(env, configDir);
+  try {
+    discardAccountDir(env, configDir);
+  } catch (error) {
+    log.warn(`Could not delete ${configDir}: ${(error as Error).message}`);
+  }
 }
 
 export interface RecordedAccount {
@@ -149,6 +150,8 @@ export async function removeAccount(
   account: AccountRow,
   options: RemoveOptions,
 ): Promise<void> {
+  // Before anything is deleted: a dir swapped for a link would lead the deletes into its target.
+  assertAccountDir(env.accountsDir, account.configDir);
   // Checked and deleted in one transaction, so a launch cannot slip in between.
   writeTx(db, () => {
     const live = liveSessions(db, options.nowMs).filter((s) => s.accountId === account.id);
@@ -179,12 +182,12 @@ export async function removeAccount(
     }
   }
   if (options.keepCredential && store.kind === "file") {
-    if (!existsSync(account.configDir)) return;
+    if (assertAccountDir(env.accountsDir, account.configDir) === "missing") return;
     // The login lives inside the dir on this platform: keep just that file.
     teardownOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });
     for (const entry of readdirSync(account.configDir)) {
       if (entry !== CREDENTIALS_FILE_NAME)
-        rmSync(join(account.configDir, entry), { recursive: true, force: true });
+        removeInsideTree(account.configDir, join(account.configDir, entry));
     }
     return;
   }

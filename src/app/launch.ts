@@ -4,6 +4,7 @@ import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
+import { assertAccountDir } from "../fs/safe-path.ts";
 import { mergeShareableKeys } from "../overlay/claude-json.ts";
 import { syncOverlay } from "../overlay/symlinks.ts";
 import type { AccountRow } from "../store/accounts.ts";
@@ -50,15 +51,17 @@ export async function prepareAccount(
   account: AccountRow,
   ownSessionId: number,
 ): Promise<void> {
+  // A dir swapped for a link (to ~/.claude, say) would aim every write below at the link's target.
+  assertAccountDir(env.accountsDir, account.configDir);
   const report = syncOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });
   for (const c of report.conflicts) log.warn(`${c.path}: ${c.message} (run \`ccp doctor\`).`);
   const merged = mergeShareableKeys({
     baseJsonPath: env.claudeJson,
     accountJsonPath: join(account.configDir, ".claude.json"),
   });
-  if (merged.skipped?.reason === "account-unparsable") {
+  if (merged.skipped?.reason === "account-unparsable" || merged.skipped?.reason === "base-unparsable") {
     log.warn(
-      `${merged.skipped.path} is not valid JSON; settings from ~/.claude.json were not merged (run \`ccp doctor\`).`,
+      `${merged.skipped.path} cannot be read (${merged.skipped.detail}); settings from ~/.claude.json were not merged (run \`ccp doctor\`).`,
     );
   }
   // With a daemon running, it keeps idle logins fresh; otherwise do it here, only when no other

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { open, lstat, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { CcpError } from "../errors.ts";
+import { CREDENTIAL_MAX_BYTES, assertAccountDir, readRegularFileBounded } from "../fs/safe-path.ts";
 import { parseBlob, serializeBlob } from "./blob.ts";
 import { assertConfigDir } from "./config-dir.ts";
 import type { CredentialBlob, CredentialLocation, CredentialStore } from "./types.ts";
@@ -34,16 +35,24 @@ function ioError(action: string, path: string, error: unknown): CcpError {
 }
 
 async function readCredentialFile(path: string): Promise<CredentialBlob | undefined> {
-  let text: string;
+  let bytes: Buffer | undefined;
   try {
-    text = await readFile(path, "utf8");
+    // A link here could lead to another account's login or the base one: never followed.
+    if ((await lstat(path)).isSymbolicLink()) {
+      throw new CcpError("unsafe-path", `${path} is a symbolic link; cc-pool never follows it.`, {
+        hint: "Move the link aside and log the account in again (`ccp doctor` shows the command).",
+      });
+    }
+    bytes = readRegularFileBounded(path, CREDENTIAL_MAX_BYTES);
   } catch (error) {
+    if (error instanceof CcpError) throw error;
     // ENOTDIR: a path component is a file, so the credential cannot exist either.
     const code = errnoCode(error);
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw ioError("read", path, error);
   }
-  return parseBlob(text, path);
+  if (bytes === undefined) return undefined;
+  return parseBlob(bytes.toString("utf8"), path);
 }
 
 /**
@@ -87,15 +96,30 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+export interface FileStoreOptions {
+  /**
+   * CCP_HOME/accounts: when given, every config dir must be a real directory directly inside it
+   * (a symlinked account dir could lead to `~/.claude` and its base credential).
+   */
+  accountsDir?: string;
+}
+
 /** The Linux/Windows credential store: `<configDir>/.credentials.json`, mode 0600. */
-export function createFileStore(): CredentialStore {
+export function createFileStore(options: FileStoreOptions = {}): CredentialStore {
+  const pathFor = (configDir: string): string => {
+    const path = credentialsFilePath(configDir);
+    if (options.accountsDir !== undefined) assertAccountDir(options.accountsDir, configDir);
+    return path;
+  };
   return {
     kind: "file",
     locate: locateCredentialFile,
     async exists(configDir: string): Promise<boolean> {
-      const path = credentialsFilePath(configDir);
+      const path = pathFor(configDir);
       try {
-        return (await stat(path)).isFile();
+        const stats = await lstat(path);
+        // A link counts as present so that reading it reports the problem instead of "no login".
+        return stats.isFile() || stats.isSymbolicLink();
       } catch (error) {
         const code = errnoCode(error);
         if (code === "ENOENT" || code === "ENOTDIR") return false;
@@ -103,14 +127,14 @@ export function createFileStore(): CredentialStore {
       }
     },
     async read(configDir: string): Promise<CredentialBlob | undefined> {
-      return readCredentialFile(credentialsFilePath(configDir));
+      return readCredentialFile(pathFor(configDir));
     },
     async write(configDir: string, blob: CredentialBlob): Promise<void> {
-      const path = credentialsFilePath(configDir);
+      const path = pathFor(configDir);
       await writeCredentialFile(path, configDir, serializeBlob(blob, path));
     },
     async delete(configDir: string): Promise<void> {
-      const path = credentialsFilePath(configDir);
+      const path = pathFor(configDir);
       try {
         await unlink(path);
       } catch (error) {
