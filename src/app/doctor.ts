@@ -245,6 +245,9 @@ async function checkCredential(
     }
     return finding("credential", scope, "ok", `Stored login readable (${where}).`);
   } catch (error) {
+    // Locked is not logged out: the fix is to unlock, not to log in again.
+    if (isCcpError(error) && error.code === "keychain-locked")
+      return problem(`The login keychain is locked: cannot check the stored login (${where}).`, error.hint);
     // Store errors name the item and the reason, never the secret.
     return problem(
       `The stored login (${where}) cannot be read: ${errorMessage(error)}`,
