@@ -2,10 +2,11 @@ import { parseCommandArgs } from "./command.ts";
 import { closest } from "./command.ts";
 import { COMMANDS, loadCommand } from "./commands/registry.ts";
 import { env } from "./env.ts";
-import { CcpError, EXIT_FAILURE, isCcpError } from "./errors.ts";
+import { CcpError, EXIT_FAILURE, diskError, isCcpError } from "./errors.ts";
 import { setColorEnabled } from "./ui/color.ts";
 import { log } from "./ui/log.ts";
 import { versionLine } from "./version.ts";
+import { quoteArg, safeMessage } from "./ui/safe-text.ts";
 
 const HELP_FLAGS = new Set(["-h", "--help"]);
 const VERSION_FLAGS = new Set(["-v", "--version"]);
@@ -52,7 +53,7 @@ async function runNamed(name: string, rest: string[]): Promise<number> {
     const guess = closest(name, visible);
     throw new CcpError(
       "usage",
-      `Unknown command "${name}".${guess ? ` Did you mean \`ccp ${guess}\`?` : ""}`,
+      `Unknown command ${quoteArg(name)}.${guess ? ` Did you mean \`ccp ${guess}\`?` : ""}`,
       {
         hint: "Run `ccp help` to list the commands.",
       },
@@ -69,7 +70,7 @@ async function runNamed(name: string, rest: string[]): Promise<number> {
 
 async function printHelp(topic: string | undefined, extra?: string): Promise<number> {
   if (extra !== undefined)
-    throw new CcpError("usage", `\`ccp help\` takes one command name (got "${extra}").`);
+    throw new CcpError("usage", `\`ccp help\` takes one command name (got ${quoteArg(extra)}).`);
   const help = await import("./ui/help.ts");
   if (topic === undefined) {
     process.stdout.write(`${await help.renderTopHelp()}\n`);
@@ -80,7 +81,7 @@ async function printHelp(topic: string | undefined, extra?: string): Promise<num
     const guess = closest(topic, Object.keys(COMMANDS));
     throw new CcpError(
       "usage",
-      `No help for "${topic}": there is no such command.${guess ? ` Did you mean ${guess}?` : ""}`,
+      `No help for ${quoteArg(topic)}: there is no such command.${guess ? ` Did you mean ${guess}?` : ""}`,
       {
         hint: "Run `ccp help` to list the commands.",
       },
@@ -90,17 +91,29 @@ async function printHelp(topic: string | undefined, extra?: string): Promise<num
   return 0;
 }
 
-function reportError(error: unknown, verbose: boolean): number {
+function dbPathOrUndefined(): string | undefined {
+  try {
+    return env().dbPath;
+  } catch {
+    return undefined;
+  }
+}
+
+function reportError(thrown: unknown, verbose: boolean): number {
   const debug = verbose || process.env.DEBUG === "1" || process.env.DEBUG === "true";
+  const error = isCcpError(thrown) ? thrown : (diskError(thrown, dbPathOrUndefined()) ?? thrown);
   if (isCcpError(error)) {
-    log.error(error.message, error.hint);
+    log.error(safeMessage(error.message), error.hint === undefined ? undefined : safeMessage(error.hint));
     if (debug && error.cause)
       process.stderr.write(`${(error.cause as Error)?.stack ?? String(error.cause)}\n`);
     if (debug) process.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  log.error(`Unexpected error: ${message}`, debug ? undefined : "Run again with --verbose for details.");
+  log.error(
+    safeMessage(`Unexpected error: ${message}`),
+    debug ? undefined : "Run again with --verbose for details.",
+  );
   if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return EXIT_FAILURE;
 }

@@ -16,6 +16,7 @@ import {
   nameTaken,
   reserveAccountId,
   updateIdentity,
+  validateAccountName,
 } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { liveSessions } from "../store/sessions.ts";
@@ -78,6 +79,19 @@ export async function discardPreparedAccount(env: Env, configDir: string): Promi
   }
 }
 
+/**
+ * The email as the account's default name, when it is a valid name: an address carrying control
+ * or bidi characters (it comes from the server's profile) never becomes a name.
+ */
+function nameFromEmail(email: string | undefined): string | undefined {
+  if (email === undefined) return undefined;
+  try {
+    return validateAccountName(email);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RecordedAccount {
   id: number;
   name: string;
@@ -102,7 +116,7 @@ export function recordAccount(
       },
     );
   }
-  const finalName = name ?? identity.email ?? placeholderName(db, prepared.id);
+  const finalName = name ?? nameFromEmail(identity.email) ?? placeholderName(db, prepared.id);
   // Accepting the suggested email is not a custom name: `ccp rename --auto` may still rename it.
   const nameIsCustom = name !== undefined && name !== identity.email;
   const recordedName = writeTx(db, () => {

@@ -15,6 +15,7 @@ import { findClaude } from "./claude-bin.ts";
 import { loginCommand, loginHere, waitForLoginElsewhere } from "./login.ts";
 import { openPool } from "./pool.ts";
 import { startServiceForInit } from "./service-start.ts";
+import { safeText } from "../ui/safe-text.ts";
 
 export interface AddOptions {
   label?: string;
@@ -102,14 +103,14 @@ async function addOne(
         s.fail("Login cancelled.");
         throw error;
       }
-      s.stop(`Logged in as ${identity.email ?? identity.accountUuid}.`);
+      s.stop(`Logged in as ${safeText(identity.email ?? identity.accountUuid)}.`);
     }
     const dup = duplicateOf(db, identity);
     if (dup) {
-      const who = identity.email ?? identity.accountUuid;
+      const who = safeText(identity.email ?? identity.accountUuid);
       if (prompts.canPrompt()) {
         const keep = await prompts.confirm(
-          `${who} is already in the pool as ${dup.name} (account ${dup.id}). Add it again?`,
+          `${who} is already in the pool as ${safeText(dup.name)} (account ${dup.id}). Add it again?`,
           false,
         );
         if (!keep) {
@@ -119,13 +120,13 @@ async function addOne(
         }
       } else {
         log.warn(
-          `${who} is already in the pool as ${dup.name} (account ${dup.id}); adding it again counts one subscription twice.`,
+          `${who} is already in the pool as ${safeText(dup.name)} (account ${dup.id}); adding it again counts one subscription twice.`,
         );
       }
     }
     const name = await chooseName(db, identity, label);
     const recorded = recordAccount(db, prepared, name, Date.now());
-    log.success(`Added ${recorded.name}.`);
+    log.success(`Added ${safeText(recorded.name)}.`);
     return recorded;
   } catch (error) {
     await discardPreparedAccount(env, prepared.configDir);

@@ -20,6 +20,7 @@ import {
   setPin,
 } from "../store/sessions.ts";
 import { latestUsage, newestSamples } from "../store/usage.ts";
+import { safeText } from "../ui/safe-text.ts";
 
 /** A `ccp select` reservation counts as a live session this long, until the launched claude is seen. */
 export const RESERVATION_TTL_MS = 10 * 60_000;
@@ -196,12 +197,12 @@ export function formatPct(value: number): string {
 /** The line `run` (and `select` on a terminal) prints about its choice. */
 export function announceLine(selection: Selection): string {
   const { decision, account } = selection;
-  if (decision.kind === "pinned") return `Reusing ${account.name} (pinned)`;
+  if (decision.kind === "pinned") return `Reusing ${safeText(account.name)} (pinned)`;
   const a = decision.account;
   const usage =
     a.sampledAtMs === null
       ? "no usage data yet"
       : `5h ${formatPct(a.util5Pct)} used · 7d ${formatPct(a.util7Pct)} used`;
   const verb = decision.kind === "forced" ? "Using" : "Selected";
-  return `${verb} ${account.name} · ${usage}`;
+  return `${verb} ${safeText(account.name)} · ${usage}`;
 }

@@ -1,27 +1,31 @@
 // Messages for people go to stderr; stdout is reserved for data.
 import { colors } from "./color.ts";
+import { safeMessage } from "./safe-text.ts";
 
 function write(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+// Messages often carry names, emails and paths from outside; colour is added after this.
+const clean = safeMessage;
+
 export const log = {
   info(message: string): void {
-    write(message);
+    write(clean(message));
   },
   success(message: string): void {
-    write(`${colors().green("✓")} ${message}`);
+    write(`${colors().green("✓")} ${clean(message)}`);
   },
   warn(message: string): void {
     const c = colors();
-    write(`${c.yellow(c.bold("!"))} ${c.yellow(message)}`);
+    write(`${c.yellow(c.bold("!"))} ${c.yellow(clean(message))}`);
   },
   error(message: string, hint?: string): void {
     const c = colors();
-    write(`${c.red(c.bold("✖"))} ${message}`);
-    if (hint) write(`  ${c.dim(hint)}`);
+    write(`${c.red(c.bold("✖"))} ${clean(message)}`);
+    if (hint) write(`  ${c.dim(clean(hint))}`);
   },
   dim(message: string): void {
-    write(colors().dim(message));
+    write(colors().dim(clean(message)));
   },
 };

@@ -40,3 +40,41 @@ export function quoteArg(value: string, maxChars = 60): string {
   const shown = safeText(cut ? value.slice(0, maxChars) : value).replaceAll('"', '\\"');
   return cut ? `"${shown}…" (${value.length} characters)` : `"${shown}"`;
 }
+
+const UNSAFE_BUT_NEWLINE =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+const MESSAGE_MAX_CHARS = 4000;
+
+/**
+ * A whole message (an error and its hint) made safe as a last line of defence: line breaks are
+ * kept, every other unsafe character escaped, and the length bounded.
+ */
+export function safeMessage(text: string): string {
+  const cut = text.length > MESSAGE_MAX_CHARS ? `${text.slice(0, MESSAGE_MAX_CHARS)}… (cut)` : text;
+  return cut.replace(UNSAFE_BUT_NEWLINE, escapeChar);
+}
+
+/** The fields of a status model that come from outside, for a renderer to escape in one place. */
+interface UntrustedStatusFields {
+  cwd: string;
+  warning: string | null;
+  accounts: { name: string; email: string | null; orgName: string | null }[];
+}
+
+/**
+ * A copy of a status model with every outside string escaped, for the terminal renderers (the
+ * plain table and the dashboard); the JSON output keeps the data as it is.
+ */
+export function terminalSafeModel<T extends UntrustedStatusFields>(model: T): T {
+  return {
+    ...model,
+    cwd: safeText(model.cwd),
+    warning: model.warning === null ? null : safeText(model.warning),
+    accounts: model.accounts.map((a) => ({
+      ...a,
+      name: safeText(a.name),
+      email: a.email === null ? null : safeText(a.email),
+      orgName: a.orgName === null ? null : safeText(a.orgName),
+    })),
+  };
+}

@@ -22,6 +22,7 @@ import {
 } from "./parts.ts";
 import { EMPTY_POOL_TEXT, LEGEND } from "./plain.ts";
 import { fit, joinFitting, padEnd, padStart, spread, visibleWidth } from "./text.ts";
+import { terminalSafeModel } from "../safe-text.ts";
 
 export { renderPlain } from "./plain.ts";
 
@@ -373,7 +374,13 @@ function selectedAccount(model: StatusModel, view: DashboardView): StatusAccount
 }
 
 /** One frame of the dashboard: lines joined by "\n", none wider than `width`. */
-export function renderDashboard(model: StatusModel, view: DashboardView, options: DashboardOptions): string {
+export function renderDashboard(
+  untrusted: StatusModel,
+  view: DashboardView,
+  options: DashboardOptions,
+): string {
+  // The cwd (in the title) and the account fields could carry OSC 0 / OSC 52 sequences.
+  const model = terminalSafeModel(untrusted);
   const { width, clock } = options;
   const c = pc.createColors(options.color);
   const now = model.generatedAtMs;
