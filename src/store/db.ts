@@ -11,7 +11,7 @@ import {
   statSync,
 } from "node:fs";
 import { dirname } from "node:path";
-import { CcpError } from "../errors.ts";
+import { CcpError, diskError } from "../errors.ts";
 import { assertOwnedByMe, describeKind } from "../fs/safe-path.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
 
@@ -158,6 +158,8 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
     db.close();
     if (error instanceof CcpError) throw error;
     if (isSqliteCorruption(error)) throw corrupt(path, (error as Error).message, error);
+    const disk = diskError(error, path);
+    if (disk) throw disk;
     throw new CcpError("db-io", `Cannot use the cc-pool database ${path}: ${(error as Error).message}.`, {
       hint: "Run `ccp doctor` for details.",
       cause: error,
