@@ -69,7 +69,9 @@ export async function pollAccount(
       signal: options.signal,
       now,
     });
-    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: null };
+    // A good sample whose values had to be corrected says so where its status is shown.
+    const note = snapshot.adjusted ? `adjusted: ${snapshot.adjusted.join("; ")}` : null;
+    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: note };
   } catch (error) {
     if (!isUsageError(error)) {
       return { ...base, takenAtMs: now(), status: "error", error: "unexpected failure while sampling usage" };
@@ -95,20 +97,24 @@ export async function pollAccount(
 /** Writes the sample row and the account's login health. Call inside a write transaction. */
 export function recordPoll(db: Db, result: PollResult): void {
   const s = result.snapshot;
-  insertSample(db, {
-    accountId: result.accountId,
-    takenAtMs: result.takenAtMs,
-    status: result.status,
-    util5Pct: s?.util5Pct ?? null,
-    reset5AtMs: s?.reset5AtMs ?? null,
-    util7Pct: s?.util7Pct ?? null,
-    reset7AtMs: s?.reset7AtMs ?? null,
-    scoped7Pct: s?.scoped7?.pct ?? null,
-    scoped7ResetAtMs: s?.scoped7?.resetAtMs ?? null,
-    scoped7Model: s?.scoped7?.model ?? null,
-    extraUsageEnabled: s?.extraUsageEnabled ?? null,
-    error: result.error,
-  });
+  insertSample(
+    db,
+    {
+      accountId: result.accountId,
+      takenAtMs: result.takenAtMs,
+      status: result.status,
+      util5Pct: s?.util5Pct ?? null,
+      reset5AtMs: s?.reset5AtMs ?? null,
+      util7Pct: s?.util7Pct ?? null,
+      reset7AtMs: s?.reset7AtMs ?? null,
+      scoped7Pct: s?.scoped7?.pct ?? null,
+      scoped7ResetAtMs: s?.scoped7?.resetAtMs ?? null,
+      scoped7Model: s?.scoped7?.model ?? null,
+      extraUsageEnabled: s?.extraUsageEnabled ?? null,
+      error: result.error,
+    },
+    Date.now(),
+  );
   if (result.status === "ok") {
     updateHealth(db, result.accountId, result.takenAtMs, {
       consecutiveAuthFailures: 0,

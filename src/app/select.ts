@@ -21,6 +21,7 @@ import {
 } from "../store/sessions.ts";
 import { latestUsage, newestSamples } from "../store/usage.ts";
 import { safeText } from "../ui/safe-text.ts";
+import { isFromTheFuture } from "../clock-skew.ts";
 
 /** A `ccp select` reservation counts as a live session this long, until the launched claude is seen. */
 export const RESERVATION_TTL_MS = 10 * 60_000;
@@ -80,7 +81,7 @@ export function accountsNeedingSample(db: Db, nowMs: number, freshMs: number): A
   const newest = newestSamples(db);
   return listAccounts(db).filter((a) => {
     const n = newest.get(a.id);
-    return !n || nowMs - n.takenAtMs > freshMs;
+    return !n || nowMs - n.takenAtMs > freshMs || isFromTheFuture(n.takenAtMs, nowMs);
   });
 }
 
