@@ -5,6 +5,7 @@ import { env } from "./env.ts";
 import { CcpError, EXIT_FAILURE, diskError, isCcpError } from "./errors.ts";
 import { setColorEnabled } from "./ui/color.ts";
 import { log } from "./ui/log.ts";
+import { writeErr, writeOut } from "./ui/output.ts";
 import { versionLine } from "./version.ts";
 import { quoteArg, safeMessage } from "./ui/safe-text.ts";
 
@@ -28,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     if (first === undefined) return await runNamed("bare", []);
     if (HELP_FLAGS.has(first)) return await printHelp(argv[1]);
     if (VERSION_FLAGS.has(first)) {
-      process.stdout.write(`${versionLine()}\n`);
+      writeOut(`${versionLine()}\n`);
       return 0;
     }
     if (first === "run") return await runClaudeArgs(argv.slice(1));
@@ -61,7 +62,7 @@ async function runNamed(name: string, rest: string[]): Promise<number> {
   }
   if (rest.some((a) => HELP_FLAGS.has(a))) {
     const { renderCommandHelp } = await import("./ui/help.ts");
-    process.stdout.write(`${await renderCommandHelp(cmd)}\n`);
+    writeOut(`${await renderCommandHelp(cmd)}\n`);
     return 0;
   }
   const args = parseCommandArgs(name, rest, cmd.args);
@@ -73,7 +74,7 @@ async function printHelp(topic: string | undefined, extra?: string): Promise<num
     throw new CcpError("usage", `\`ccp help\` takes one command name (got ${quoteArg(extra)}).`);
   const help = await import("./ui/help.ts");
   if (topic === undefined) {
-    process.stdout.write(`${await help.renderTopHelp()}\n`);
+    writeOut(`${await help.renderTopHelp()}\n`);
     return 0;
   }
   const cmd = await loadCommand(topic);
@@ -87,7 +88,7 @@ async function printHelp(topic: string | undefined, extra?: string): Promise<num
       },
     );
   }
-  process.stdout.write(`${await help.renderCommandHelp(cmd)}\n`);
+  writeOut(`${await help.renderCommandHelp(cmd)}\n`);
   return 0;
 }
 
@@ -104,9 +105,8 @@ function reportError(thrown: unknown, verbose: boolean): number {
   const error = isCcpError(thrown) ? thrown : (diskError(thrown, dbPathOrUndefined()) ?? thrown);
   if (isCcpError(error)) {
     log.error(safeMessage(error.message), error.hint === undefined ? undefined : safeMessage(error.hint));
-    if (debug && error.cause)
-      process.stderr.write(`${(error.cause as Error)?.stack ?? String(error.cause)}\n`);
-    if (debug) process.stderr.write(`${error.stack}\n`);
+    if (debug && error.cause) writeErr(`${(error.cause as Error)?.stack ?? String(error.cause)}\n`);
+    if (debug) writeErr(`${error.stack}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -114,6 +114,6 @@ function reportError(thrown: unknown, verbose: boolean): number {
     safeMessage(`Unexpected error: ${message}`),
     debug ? undefined : "Run again with --verbose for details.",
   );
-  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (debug && error instanceof Error) writeErr(`${error.stack}\n`);
   return EXIT_FAILURE;
 }

@@ -3,6 +3,7 @@ import type { DoctorReport, Finding } from "../app/doctor.ts";
 import { env } from "../env.ts";
 import { colors } from "../ui/color.ts";
 import { safeText } from "../ui/safe-text.ts";
+import { writeOut } from "../ui/output.ts";
 
 function label(f: Finding): string {
   return f.account ? `account ${f.account.id} (${safeText(f.account.name)}) · ${f.check}` : f.check;
@@ -10,7 +11,7 @@ function label(f: Finding): string {
 
 /** The report for people: one line per finding, the repair under each problem, a verdict. */
 function renderReport(report: DoctorReport, fixRequested: boolean): string[] {
-  const c = colors(process.stdout);
+  const c = colors(1);
   const mark: Record<Finding["status"], string> = {
     ok: c.green("✓"),
     fixed: c.green("✓"),
@@ -53,7 +54,7 @@ export default defineCommand({
     const fix = Boolean(args.fix);
     const report = await runDoctor(env(), { fix });
     const out = args.json ? JSON.stringify(report, null, 2) : renderReport(report, fix).join("\n");
-    process.stdout.write(`${out}\n`);
+    writeOut(`${out}\n`);
     return report.ok ? 0 : 1;
   },
 });

@@ -3,6 +3,7 @@ import { parseDurationMs } from "../duration.ts";
 import { env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
 import { quoteArg } from "../ui/safe-text.ts";
+import { writeOut, writeErr, isTerminal } from "../ui/output.ts";
 
 export default defineCommand({
   meta: {
@@ -61,7 +62,7 @@ export default defineCommand({
         kind: "select",
         pid: null,
         onWait: (wakeAtMs) => {
-          if (process.stderr.isTTY)
+          if (isTerminal(2))
             log.dim(
               `Every account is exhausted; checking again at ${new Date(wakeAtMs).toLocaleTimeString()}…`,
             );
@@ -69,15 +70,15 @@ export default defineCommand({
       });
       if (args.explain) {
         const { renderExplain } = await import("../ui/explain.ts");
-        process.stderr.write(`${renderExplain(selection.decision)}\n`);
+        writeErr(`${renderExplain(selection.decision)}\n`);
       }
       if (args.json) {
         const { decisionJson } = await import("../ui/explain.ts");
-        process.stdout.write(`${JSON.stringify(decisionJson(selection), null, 2)}\n`);
+        writeOut(`${JSON.stringify(decisionJson(selection), null, 2)}\n`);
       } else {
-        process.stdout.write(`${selection.account.configDir}\n`);
+        writeOut(`${selection.account.configDir}\n`);
       }
-      if (process.stderr.isTTY) log.info(announceLine(selection));
+      if (isTerminal(2)) log.info(announceLine(selection));
       if (selection.decision.warning) log.warn(selection.decision.warning);
       return 0;
     } finally {

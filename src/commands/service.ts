@@ -2,6 +2,7 @@ import { defineCommand } from "../command.ts";
 import { env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
 import { quoteArg } from "../ui/safe-text.ts";
+import { writeOut } from "../ui/output.ts";
 
 const ACTIONS = ["install", "uninstall", "status"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -46,7 +47,7 @@ export default defineCommand({
     if (action === "status") {
       const st = await service.serviceStatus(e, pool, host);
       if (args.json) {
-        process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+        writeOut(`${JSON.stringify(st, null, 2)}\n`);
         return 0;
       }
       const nowMs = Date.now();
@@ -60,7 +61,7 @@ export default defineCommand({
       ];
       if (st.autostartDisabled)
         lines.push("Autostart:  off (the service was uninstalled; `ccp service install` turns it back on)");
-      process.stdout.write(`${lines.join("\n")}\n`);
+      writeOut(`${lines.join("\n")}\n`);
       return 0;
     }
 

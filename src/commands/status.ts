@@ -2,6 +2,7 @@ import { defineCommand } from "../command.ts";
 import { parseDurationMs } from "../duration.ts";
 import { env } from "../env.ts";
 import { usageError } from "../errors.ts";
+import { isTerminal, writeErr, writeOut } from "../ui/output.ts";
 
 /** --watch reprints at most this often: each frame may sample usage. */
 const MIN_INTERVAL_MS = 1_000;
@@ -44,22 +45,17 @@ export default defineCommand({
           const model = db
             ? status.buildStatusModel(db, Date.now(), cwd)
             : status.emptyStatusModel(Date.now(), cwd);
-          process.stdout.write(`${JSON.stringify(statusJson(model), null, 2)}\n`);
+          writeOut(`${JSON.stringify(statusJson(model), null, 2)}\n`);
         } else {
           const { EMPTY_POOL_TEXT } = await import("../ui/status/plain.ts");
-          process.stderr.write(`${EMPTY_POOL_TEXT}\n`);
+          writeErr(`${EMPTY_POOL_TEXT}\n`);
         }
         return 0;
       }
       const { colorEnabled } = await import("../ui/color.ts");
       const { makeClock } = await import("../ui/status/clock.ts");
       const clock = makeClock();
-      const interactive =
-        !args.plain &&
-        !args.json &&
-        !args.watch &&
-        Boolean(process.stdout.isTTY) &&
-        Boolean(process.stdin.isTTY);
+      const interactive = !args.plain && !args.json && !args.watch && isTerminal(1) && isTerminal(0);
       if (interactive) {
         const [{ runDashboard }, { statusSource }] = await Promise.all([
           import("../ui/status/terminal.ts"),
@@ -68,13 +64,13 @@ export default defineCommand({
         return await runDashboard(statusSource(e, db, { cwd, live }), {
           input: process.stdin,
           output: process.stdout,
-          color: colorEnabled(process.stdout),
+          color: colorEnabled(1),
           clock,
           sampleFirst: live,
         });
       }
 
-      const color = !args.json && colorEnabled(process.stdout);
+      const color = !args.json && colorEnabled(1);
       const [{ renderPlain }, json] = await Promise.all([
         import("../ui/status/plain.ts"),
         args.json ? import("../ui/status/json.ts") : Promise.resolve(undefined),
@@ -91,11 +87,13 @@ export default defineCommand({
         const { runWatch } = await import("../ui/status/watch.ts");
         return await runWatch(() => frame(Boolean(args.json)), {
           intervalMs,
-          output: args.json ? { write: (t) => process.stdout.write(t) } : process.stdout,
+          // On a terminal frames redraw in place and need its width; piped, they go through the
+          // output module, which ends the command quietly once the reader has gone.
+          output: !args.json && isTerminal(1) ? process.stdout : { isTTY: false, write: writeOut },
           separator: args.json ? "" : "\n",
         });
       }
-      process.stdout.write(`${await frame(false)}\n`);
+      writeOut(`${await frame(false)}\n`);
       return 0;
     } finally {
       db?.close();

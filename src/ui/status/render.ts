@@ -1,9 +1,8 @@
 // The live dashboard as a pure function: (model, view state, width, colour) → one frame of text.
 // Columns are added by priority while they fit, so the same code serves 60 and 200+ columns.
-import pc from "picocolors";
 import { SPARK_SPAN_MS, type StatusAccount, type StatusModel } from "../../app/status.ts";
 import { formatDuration } from "../../duration.ts";
-import type { Colors } from "../color.ts";
+import { type Colors, createColors } from "../color.ts";
 import { type Clock, clockAt } from "./clock.ts";
 import {
   NEXT_MARK,
@@ -383,7 +382,7 @@ export function renderDashboard(
   // The cwd (in the title) and the account fields could carry OSC 0 / OSC 52 sequences.
   const model = terminalSafeModel(untrusted);
   const { width, clock } = options;
-  const c = pc.createColors(options.color);
+  const c = createColors(options.color);
   const now = model.generatedAtMs;
   const right = view.sampling ? c.yellow("sampling…") : c.dim(`updated ${clock.time(model.dataAtMs ?? now)}`);
   const title = spread(`${c.bold("cc-pool status")} ${c.dim(model.cwd)}`, right, width);
