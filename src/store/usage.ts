@@ -2,6 +2,7 @@ import { burnRate5h } from "../score/burn-rate.ts";
 import { BURN_WINDOW_MS } from "../score/constants.ts";
 import type { BurnSample } from "../score/types.ts";
 import type { Db } from "./db.ts";
+import { FUTURE_SKEW_MS } from "../clock-skew.ts";
 
 export type SampleStatus = "ok" | "rate_limited" | "unauthorized" | "error";
 
@@ -52,7 +53,11 @@ function toRow(r: RawSample): UsageSampleRow {
   };
 }
 
-export function insertSample(db: Db, s: UsageSampleRow): void {
+/**
+ * `nowMs` (the wall clock, when the caller knows it) lets a fresh sample replace a summary dated
+ * in the future by more than the skew: such a row was written under a wrong clock.
+ */
+export function insertSample(db: Db, s: UsageSampleRow, nowMs?: number): void {
   db.run(
     `INSERT INTO usage_samples (account_id, taken_at_ms, status, util5_pct, reset5_at_ms, util7_pct, reset7_at_ms,
        scoped7_pct, scoped7_reset_at_ms, scoped7_model, extra_usage_enabled, error)
@@ -72,7 +77,7 @@ export function insertSample(db: Db, s: UsageSampleRow): void {
       s.error,
     ],
   );
-  updateLatest(db, s);
+  updateLatest(db, s, nowMs);
 }
 
 /** An account_usage row, its good half read under the sample column names so toRow maps it. */
@@ -107,8 +112,9 @@ export function latestUsage(db: Db): Map<number, LatestUsage> {
     const good = r.taken_at_ms === null ? null : toRow(r as RawSample);
     const newestIsGood = good !== null && r.newest_status === "ok" && r.newest_at_ms === good.takenAtMs;
     // A failed newest poll carries no values: the last good ones are in `good`.
+    // A good newest sample keeps its note (values the parser corrected).
     const newest = newestIsGood
-      ? good
+      ? { ...good, error: r.newest_error }
       : toRow({
           account_id: r.account_id,
           taken_at_ms: r.newest_at_ms,
@@ -145,13 +151,15 @@ function burnHistory(db: Db, accountId: number, fromMs: number, toMs: number): B
 }
 
 /** Keeps account_usage in step with a sample just inserted (call in the same transaction). */
-function updateLatest(db: Db, s: UsageSampleRow): void {
+function updateLatest(db: Db, s: UsageSampleRow, nowMs: number | undefined): void {
+  const futureAfterMs = nowMs === undefined ? Number.MAX_SAFE_INTEGER : nowMs + FUTURE_SKEW_MS;
   db.run(
     `INSERT INTO account_usage (account_id, newest_at_ms, newest_status, newest_error) VALUES (?, ?, ?, ?)
      ON CONFLICT(account_id) DO UPDATE SET newest_at_ms = excluded.newest_at_ms,
        newest_status = excluded.newest_status, newest_error = excluded.newest_error
-     WHERE excluded.newest_at_ms >= account_usage.newest_at_ms`,
-    [s.accountId, s.takenAtMs, s.status, s.error],
+     WHERE excluded.newest_at_ms >= account_usage.newest_at_ms OR account_usage.newest_at_ms > ?`,
+    // Older samples arriving late never win, but a row dated in the future came from a wrong clock.
+    [s.accountId, s.takenAtMs, s.status, s.error, futureAfterMs],
   );
   if (s.status !== "ok") return;
   const burn = burnRate5h(
@@ -161,7 +169,7 @@ function updateLatest(db: Db, s: UsageSampleRow): void {
   db.run(
     `UPDATE account_usage SET good_at_ms = ?, util5_pct = ?, reset5_at_ms = ?, util7_pct = ?, reset7_at_ms = ?,
        scoped7_pct = ?, scoped7_reset_at_ms = ?, scoped7_model = ?, extra_usage_enabled = ?, burn5_pct_per_hour = ?
-     WHERE account_id = ? AND (good_at_ms IS NULL OR good_at_ms <= ?)`,
+     WHERE account_id = ? AND (good_at_ms IS NULL OR good_at_ms <= ? OR good_at_ms > ?)`,
     [
       s.takenAtMs,
       s.util5Pct,
@@ -175,6 +183,7 @@ function updateLatest(db: Db, s: UsageSampleRow): void {
       burn,
       s.accountId,
       s.takenAtMs,
+      futureAfterMs,
     ],
   );
 }
