@@ -26,6 +26,8 @@ export interface UsageSnapshot {
   util7Pct: number | null;
   reset7AtMs: number | null;
   scoped7: ScopedWeeklyUsage | null;
+  /** Every per-model weekly bucket, fullest first (`scoped7` is the first). */
+  scopedBuckets: ScopedWeeklyUsage[];
   extraUsageEnabled: boolean | null;
   extraUsage: ExtraUsageInfo | null;
 }
@@ -218,20 +220,22 @@ export function parseUsagePayload(json: unknown): UsageSnapshot {
   if (!payload.seven_day && weeklyAll) seven = limitWindow(weeklyAll.limit, weeklyAll.index);
 
   let scoped7: ScopedWeeklyUsage | null = null;
-  for (const bucket of readModelWindows(payload)) {
+  const scopedBuckets = readModelWindows(payload);
+  for (const bucket of scopedBuckets) {
     if (scoped7 === null || bucket.pct > scoped7.pct) scoped7 = bucket;
   }
   for (const { limit, index } of limits) {
     const model = limit.scope?.model?.display_name?.trim();
     if (limit.kind !== "weekly_scoped" || !model || limit.percent == null) continue;
-    if (scoped7 === null || limit.percent > scoped7.pct) {
-      scoped7 = {
-        pct: limit.percent,
-        resetAtMs: parseResetAtMs(limit.resets_at, `limits.${index}.resets_at`),
-        model,
-      };
-    }
+    const bucket = {
+      pct: limit.percent,
+      resetAtMs: parseResetAtMs(limit.resets_at, `limits.${index}.resets_at`),
+      model,
+    };
+    scopedBuckets.push(bucket);
+    if (scoped7 === null || bucket.pct > scoped7.pct) scoped7 = bucket;
   }
+  scopedBuckets.sort((a, b) => b.pct - a.pct);
 
   const extra = payload.extra_usage;
   return {
@@ -240,6 +244,7 @@ export function parseUsagePayload(json: unknown): UsageSnapshot {
     util7Pct: seven.pct,
     reset7AtMs: seven.resetAtMs,
     scoped7,
+    scopedBuckets,
     extraUsageEnabled: extra?.is_enabled ?? null,
     extraUsage: extra
       ? {
