@@ -19,6 +19,8 @@ import { type Handoff, SpawnError, handOff, spawnAndWait } from "./shim.ts";
 export { FORWARDED_SIGNALS, IGNORED_SIGNALS, spawnAndWait } from "./shim.ts";
 
 const DEPTH_VAR = "CCP_RUN_DEPTH";
+/** Same name as in statusline.ts (not imported: the shim stays lean). */
+const RUN_SESSION_VAR = "CCP_RUN_SESSION";
 const MAX_DEPTH = 4;
 /** The launch path refreshes only a token that expires within this (claude starts in a few seconds). */
 export const LAUNCH_REFRESH_WITHIN_MS = 60_000;
@@ -30,9 +32,12 @@ export function pluginCacheDir(env: Env): string {
 }
 
 /** The child's environment: exactly one CLAUDE_CONFIG_DIR (the string that was hashed). */
-export function launchEnv(env: Env, configDir: string): Record<string, string> {
+export function launchEnv(env: Env, configDir: string, sessionRowId?: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env.raw)) if (v !== undefined && k !== "CLAUDE_CONFIG_DIR") out[k] = v;
+  // Lets `ccp statusline` tie Claude Code's session id to this launch (for continuing elsewhere).
+  if (sessionRowId === undefined) delete out[RUN_SESSION_VAR];
+  else out[RUN_SESSION_VAR] = String(sessionRowId);
   out.CLAUDE_CONFIG_DIR = configDir;
   if (!out.CLAUDE_CODE_PLUGIN_CACHE_DIR) out.CLAUDE_CODE_PLUGIN_CACHE_DIR = pluginCacheDir(env);
   out[DEPTH_VAR] = String(Number(env.raw[DEPTH_VAR] ?? 0) + 1);
@@ -169,6 +174,8 @@ export interface LaunchOptions {
   wait?: boolean;
   /** Re-execute into the small waiting image (only the CLI's own process may do that). */
   handOff?: boolean;
+  /** Force this account (id or name); default CCP_ACCOUNT. */
+  forced?: string;
 }
 
 export async function launch(env: Env, options: LaunchOptions): Promise<number> {
@@ -191,7 +198,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   let selection: Selection;
   try {
     selection = await selectAccount(env, db, {
-      forced: env.forcedAccount,
+      forced: options.forced ?? env.forcedAccount,
       wait: Boolean(options.wait),
       noDaemon: false,
       freshMs: 60_000,
@@ -206,6 +213,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   const { account, sessionId } = selection;
   const session = { sessionId, accountId: account.id, configDir: account.configDir, cwd: options.cwd };
   let exitCode: number | null = null;
+  let continued: number | null = null;
   try {
     try {
       await prepareAccount(env, db, account, sessionId);
@@ -213,7 +221,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
       db.close();
     }
     announce(env, selection);
-    const childEnv = launchEnv(env, account.configDir);
+    const childEnv = launchEnv(env, account.configDir, sessionId);
     // Hand the waiting to a fresh, small image of this binary (see shim.ts); it comes back here
     // only when that is impossible, and then waits in this process.
     await flushOutput();
@@ -237,10 +245,10 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
         exitCode: 127,
       });
     }
-    return exitCode;
   } finally {
-    await afterClaude(env, session, exitCode);
+    continued = await afterClaude(env, session, exitCode);
   }
+  return continued ?? (exitCode as number);
 }
 
 /** How claude's environment differs from ours (the hand-off carries only this). */
@@ -260,7 +268,39 @@ export async function afterClaude(
   env: Env,
   session: Pick<Handoff, "sessionId" | "accountId" | "configDir" | "cwd">,
   exitCode: number | null,
-): Promise<void> {
+): Promise<number | null> {
   await checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
   checkInAccountFiles(env, session.configDir);
+  if (exitCode === null) return null;
+  return continueElsewhere(env, session);
+}
+
+/**
+ * When the session's account is now exhausted, offers to resume the conversation on another one
+ * (continue.ts, loaded only now). Returns the continued session's status, or null for none.
+ */
+async function continueElsewhere(
+  env: Env,
+  session: Pick<Handoff, "sessionId" | "accountId" | "cwd">,
+): Promise<number | null> {
+  if (env.continueMode === "off") return null;
+  let next: Awaited<ReturnType<typeof import("./continue.ts").offerContinue>>;
+  try {
+    const { offerContinue } = await import("./continue.ts");
+    next = await offerContinue(env, {
+      sessionRowId: session.sessionId,
+      accountId: session.accountId,
+      cwd: session.cwd,
+    });
+  } catch (error) {
+    log.dim(`Could not check whether to continue on another account: ${(error as Error).message}`);
+    return null;
+  }
+  if (!next) return null;
+  return launch(env, {
+    claudeArgs: ["--resume", next.claudeSessionId],
+    cwd: session.cwd,
+    forced: String(next.account.id),
+    handOff: true,
+  });
 }

@@ -66,7 +66,6 @@ describe("ccp add ended by SIGTERM/SIGHUP", () => {
 test("a derived name already taken (with its -N suffix too) gets a free name; the login is kept", async () => {
   const w = makeWorld({ vars: { FAKE_EMAIL: "e@x.com" } });
   const add = (extra: string[] = []) =>
-    // The same subscription each time: without a terminal that takes --allow-duplicate.
     ccp(w, ["add", "--yes", "--run-login", "--no-alias", "--no-service", "--allow-duplicate", ...extra]);
   expect((await add()).code).toBe(0);
   // The issue's case: `e@x.com` and `e@x.com-3` exist; the third account would be `e@x.com-3`.
