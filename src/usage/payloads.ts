@@ -26,6 +26,8 @@ export interface UsageSnapshot {
   util7Pct: number | null;
   reset7AtMs: number | null;
   scoped7: ScopedWeeklyUsage | null;
+  /** Every per-model weekly bucket, fullest first (`scoped7` is the first). */
+  scopedBuckets: ScopedWeeklyUsage[];
   extraUsageEnabled: boolean | null;
   extraUsage: ExtraUsageInfo | null;
   /** Values the parser had to correct (a percent outside 0-100, a reset time no date can hold). */
@@ -212,7 +214,7 @@ export function modelWindowName(key: string): string {
  * Every `seven_day_<model>` window with the usage shape and a utilization. They are binding
  * per-model weekly limits; one that does not fit the shape is skipped, not fatal.
  */
-function readModelWindows(payload: Record<string, unknown>): ScopedWeeklyUsage[] {
+function readModelWindows(payload: Record<string, unknown>, adjusted: string[]): ScopedWeeklyUsage[] {
   const out: ScopedWeeklyUsage[] = [];
   for (const [key, value] of Object.entries(payload)) {
     if (!key.startsWith(MODEL_WINDOW_PREFIX) || key.length === MODEL_WINDOW_PREFIX.length) continue;
@@ -221,13 +223,17 @@ function readModelWindows(payload: Record<string, unknown>): ScopedWeeklyUsage[]
     if (!window.success || window.output.utilization == null) continue;
     let resetAtMs: number | null;
     try {
-      resetAtMs = parseResetAtMs(window.output.resets_at, `${key}.resets_at`);
+      resetAtMs = boundedResetAtMs(window.output.resets_at, `${key}.resets_at`, adjusted);
     } catch {
       continue;
     }
     const model = modelWindowName(key);
     if (model === "") continue;
-    out.push({ pct: window.output.utilization, resetAtMs, model });
+    out.push({
+      pct: clampPct(window.output.utilization, `${key}.utilization`, adjusted) ?? 0,
+      resetAtMs,
+      model,
+    });
   }
   return out;
 }
@@ -249,21 +255,22 @@ export function parseUsagePayload(json: unknown): UsageSnapshot {
   if (!payload.seven_day && weeklyAll) seven = limitWindow(weeklyAll.limit, weeklyAll.index, adjusted);
 
   let scoped7: ScopedWeeklyUsage | null = null;
-  for (const bucket of readModelWindows(payload)) {
+  const scopedBuckets = readModelWindows(payload, adjusted);
+  for (const bucket of scopedBuckets) {
     if (scoped7 === null || bucket.pct > scoped7.pct) scoped7 = bucket;
   }
   for (const { limit, index } of limits) {
     const model = limit.scope?.model?.display_name?.trim();
     if (limit.kind !== "weekly_scoped" || !model || limit.percent == null) continue;
-    const pct = clampPct(limit.percent, `limits.${index}.percent`, adjusted) ?? 0;
-    if (scoped7 === null || pct > scoped7.pct) {
-      scoped7 = {
-        pct,
-        resetAtMs: boundedResetAtMs(limit.resets_at, `limits.${index}.resets_at`, adjusted),
-        model,
-      };
-    }
+    const bucket = {
+      pct: clampPct(limit.percent, `limits.${index}.percent`, adjusted) ?? 0,
+      resetAtMs: boundedResetAtMs(limit.resets_at, `limits.${index}.resets_at`, adjusted),
+      model,
+    };
+    scopedBuckets.push(bucket);
+    if (scoped7 === null || bucket.pct > scoped7.pct) scoped7 = bucket;
   }
+  scopedBuckets.sort((a, b) => b.pct - a.pct);
 
   const extra = payload.extra_usage;
   return {
@@ -272,6 +279,7 @@ export function parseUsagePayload(json: unknown): UsageSnapshot {
     util7Pct: seven.pct,
     reset7AtMs: seven.resetAtMs,
     scoped7,
+    scopedBuckets,
     extraUsageEnabled: extra?.is_enabled ?? null,
     extraUsage: extra
       ? {
