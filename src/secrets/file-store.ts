@@ -84,7 +84,8 @@ async function writeTarget(configDir: string): Promise<{ path: string; dir: stri
     const code = errnoCode(error);
     if (code !== "ENOENT" && code !== "ENOTDIR") throw ioError("check", path, error);
   }
-  const base = join(homedir(), ".claude", CREDENTIALS_FILE_NAME);
+  // HOME as the process sees it now (os.homedir() may not follow a changed HOME).
+  const base = join(process.env.HOME || homedir(), ".claude", CREDENTIALS_FILE_NAME);
   if (target !== path && (target === base || (await realpath(base).catch(() => base)) === target)) {
     throw new CcpError("credential", `${path} is a link to plain claude's own credential (${base}).`, {
       hint: "cc-pool never writes that file. Remove the link and log the account in on its own (`ccp add`).",
