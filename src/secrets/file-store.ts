@@ -103,6 +103,19 @@ const OUR_TEMP = /^(.+)\.(\d+)\.[0-9a-f]+\.tmp$/;
 const CLAUDE_TEMP = /^(.+)\.tmp\.[\w.-]+$/;
 
 /**
+ * Writes all of `data` at offset 0. A full disk may make write() return short without an error:
+ * that is turned into ENOSPC instead of a silently truncated file.
+ */
+async function writeFully(handle: FileHandle, data: Buffer): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, done);
+    if (bytesWritten <= 0) throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    done += bytesWritten;
+  }
+}
+
+/**
  * A temp file with `reserveBytes` of blanks written and fsynced: on a full disk this fails here,
  * before any token is spent, and the real blob later overwrites blocks that are already allocated.
  * The blanks are not JSON, so a crash before the commit leaves nothing a reader could mistake for
@@ -124,7 +137,7 @@ async function prepareFileWrite(configDir: string, reserveBytes: number): Promis
     handle = await open(tempPath, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
     // The umask cannot widen 0600, but a restrictive one could narrow it: set it explicitly.
     await handle.chmod(0o600);
-    await handle.write(Buffer.alloc(Math.max(1024, reserveBytes), 0x20), 0, undefined, 0);
+    await writeFully(handle, Buffer.alloc(Math.max(1024, reserveBytes), 0x20));
     await handle.sync();
   } catch (error) {
     await discard();
@@ -136,9 +149,15 @@ async function prepareFileWrite(configDir: string, reserveBytes: number): Promis
       if (done || !handle) throw new Error("stage after discard");
       const data = Buffer.from(serializeBlob(blob, path), "utf8");
       try {
-        await handle.write(data, 0, data.length, 0);
+        await writeFully(handle, data);
         await handle.truncate(data.length);
         await handle.sync();
+        // Read back before it can replace anything: a short or failed write must never be renamed
+        // over a good credential.
+        const back = Buffer.alloc(data.length + 1);
+        const { bytesRead } = await handle.read(back, 0, back.length, 0);
+        if (bytesRead !== data.length || !back.subarray(0, bytesRead).equals(data))
+          throw Object.assign(new Error("the staged credential did not read back intact"), { code: "EIO" });
         await handle.close();
         handle = undefined;
         staged = true;
