@@ -5,6 +5,7 @@ import { env } from "./env.ts";
 import { CcpError, EXIT_FAILURE, isCcpError } from "./errors.ts";
 import { setColorEnabled } from "./ui/color.ts";
 import { log } from "./ui/log.ts";
+import { writeErr, writeOut } from "./ui/output.ts";
 import { versionLine } from "./version.ts";
 
 const HELP_FLAGS = new Set(["-h", "--help"]);
@@ -19,7 +20,8 @@ async function runClaudeArgs(args: string[]): Promise<number> {
  * Dispatch. `run` and bare flags are routed before any parsing so claude's own arguments
  * (including --help after `run`) reach claude untouched.
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argvIn: string[]): Promise<number> {
+  const argv = hoistGlobalFlags(argvIn);
   const verbose = argv.includes("--verbose");
   try {
     const first = argv[0];
@@ -27,16 +29,35 @@ export async function main(argv: string[]): Promise<number> {
     if (first === undefined) return await runNamed("bare", []);
     if (HELP_FLAGS.has(first)) return await printHelp(argv[1]);
     if (VERSION_FLAGS.has(first)) {
-      process.stdout.write(`${versionLine()}\n`);
+      writeOut(`${versionLine()}\n`);
       return 0;
     }
     if (first === "run") return await runClaudeArgs(argv.slice(1));
     if (first.startsWith("-")) return await runClaudeArgs(argv);
-    if (first === "help") return await printHelp(argv[1], argv.length > 2 ? argv[2] : undefined);
+    if (first === "help") {
+      const topics = argv.slice(1).filter((a) => !GLOBAL_FLAGS.has(a));
+      return await printHelp(topics[0], topics.length > 1 ? topics[1] : undefined);
+    }
     return await runNamed(first, argv.slice(1));
   } catch (error) {
     return reportError(error, verbose);
   }
+}
+
+const GLOBAL_FLAGS = new Set(["--verbose", "--no-color"]);
+
+/**
+ * `ccp --no-color status --plain`: global flags in front of a ccp command name belong to ccp, so
+ * they move behind the name. In front of anything else (`ccp --verbose -p x`) they stay where they
+ * are and go to claude with the rest.
+ */
+export function hoistGlobalFlags(argv: string[]): string[] {
+  let i = 0;
+  while (i < argv.length && GLOBAL_FLAGS.has(argv[i] as string)) i++;
+  if (i === 0 || i === argv.length) return argv;
+  const name = argv[i] as string;
+  if (name === "run" || name.startsWith("-") || !Object.hasOwn(COMMANDS, name)) return argv;
+  return [name, ...argv.slice(0, i), ...argv.slice(i + 1)];
 }
 
 async function runNamed(name: string, rest: string[]): Promise<number> {
@@ -60,19 +81,22 @@ async function runNamed(name: string, rest: string[]): Promise<number> {
   }
   if (rest.some((a) => HELP_FLAGS.has(a))) {
     const { renderCommandHelp } = await import("./ui/help.ts");
-    process.stdout.write(`${await renderCommandHelp(cmd)}\n`);
+    writeOut(`${await renderCommandHelp(cmd)}\n`);
     return 0;
   }
   const args = parseCommandArgs(name, rest, cmd.args);
   return (await cmd.run({ args, rawArgs: rest })) ?? 0;
 }
 
-async function printHelp(topic: string | undefined, extra?: string): Promise<number> {
+async function printHelp(topicIn: string | undefined, extraIn?: string): Promise<number> {
+  // `ccp help --help` is help about help; `ccp help status --help` is the help of status.
+  const topic = topicIn !== undefined && HELP_FLAGS.has(topicIn) ? (extraIn ?? "help") : topicIn;
+  const extra = extraIn !== undefined && (HELP_FLAGS.has(extraIn) || topic === extraIn) ? undefined : extraIn;
   if (extra !== undefined)
     throw new CcpError("usage", `\`ccp help\` takes one command name (got "${extra}").`);
   const help = await import("./ui/help.ts");
   if (topic === undefined) {
-    process.stdout.write(`${await help.renderTopHelp()}\n`);
+    writeOut(`${await help.renderTopHelp()}\n`);
     return 0;
   }
   const cmd = await loadCommand(topic);
@@ -86,7 +110,7 @@ async function printHelp(topic: string | undefined, extra?: string): Promise<num
       },
     );
   }
-  process.stdout.write(`${await help.renderCommandHelp(cmd)}\n`);
+  writeOut(`${await help.renderCommandHelp(cmd)}\n`);
   return 0;
 }
 
@@ -94,13 +118,12 @@ function reportError(error: unknown, verbose: boolean): number {
   const debug = verbose || process.env.DEBUG === "1" || process.env.DEBUG === "true";
   if (isCcpError(error)) {
     log.error(error.message, error.hint);
-    if (debug && error.cause)
-      process.stderr.write(`${(error.cause as Error)?.stack ?? String(error.cause)}\n`);
-    if (debug) process.stderr.write(`${error.stack}\n`);
+    if (debug && error.cause) writeErr(`${(error.cause as Error)?.stack ?? String(error.cause)}\n`);
+    if (debug) writeErr(`${error.stack}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   log.error(`Unexpected error: ${message}`, debug ? undefined : "Run again with --verbose for details.");
-  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (debug && error instanceof Error) writeErr(`${error.stack}\n`);
   return EXIT_FAILURE;
 }

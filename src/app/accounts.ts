@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
 import { readAccountIdentity } from "../overlay/identity.ts";
-import { syncOverlay, teardownOverlay } from "../overlay/symlinks.ts";
+import { ensureBaseSharedDirs, syncOverlay, teardownOverlay } from "../overlay/symlinks.ts";
 import { seedAccountClaudeJson } from "../overlay/claude-json.ts";
 import { CREDENTIALS_FILE_NAME } from "../secrets/file-store.ts";
 import { createCredentialStore } from "../secrets/index.ts";
@@ -17,7 +17,7 @@ import {
   updateIdentity,
 } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
-import { liveSessions } from "../store/sessions.ts";
+import { runningSessions } from "../store/sessions.ts";
 import { log } from "../ui/log.ts";
 
 export function accountConfigDir(env: Env, id: number): string {
@@ -51,6 +51,14 @@ export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: st
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
   chmodSync(configDir, 0o700);
   seedAccountClaudeJson({ baseJsonPath: env.claudeJson, accountDir: configDir });
+  // Before the first launch, so no session of this account ever grows its own shared dirs.
+  try {
+    ensureBaseSharedDirs(env.claudeDir);
+  } catch (error) {
+    log.warn(
+      `${(error as Error).message} History would stay per account until it exists (run \`ccp doctor\`).`,
+    );
+  }
   syncOverlay({ baseDir: env.claudeDir, accountDir: configDir });
   return { id, configDir };
 }
@@ -143,26 +151,61 @@ export function refreshIdentity(db: Db, account: AccountRow): void {
 
 export interface RemoveOptions {
   keepCredential: boolean;
+  /** Remove even while sessions run on it (they keep working, untracked, until they end). */
+  force?: boolean;
   nowMs: number;
 }
 
-/** Removes one account: refuses while a session runs on it; never touches ~/.claude. */
+/**
+ * Before an account dir goes: transcripts or history it grew in real dirs of its own (an older
+ * cc-pool, a base that lacked the folder) move into ~/.claude, so removing the account loses no
+ * conversation. A file that also exists in ~/.claude with other content stops the removal: which
+ * copy to keep is the user's call, never settled by deleting one.
+ */
+function keepSharedHistory(env: Env, account: AccountRow): void {
+  if (!existsSync(account.configDir)) return;
+  let collisions: string[] = [];
+  try {
+    const report = syncOverlay(
+      { baseDir: env.claudeDir, accountDir: account.configDir },
+      { mergeIntoBase: true },
+    );
+    collisions = report.conflicts.flatMap((c) => (c.collisions ?? []).map((p) => join(c.path, p)));
+  } catch (error) {
+    log.warn(`Could not move ${account.configDir}'s own history into ~/.claude: ${(error as Error).message}`);
+  }
+  if (collisions.length > 0) {
+    throw new CcpError(
+      "conflict",
+      `${account.name} holds files that also exist in ~/.claude with other content: ${collisions.join(", ")}.`,
+      {
+        hint: "Keep the copy you want (`ccp doctor` names both paths), delete the other, then run `ccp remove` again.",
+      },
+    );
+  }
+}
+
+/**
+ * Removes one account: refuses while a session runs on it (unless forced); a reservation never
+ * blocks. Only ever adds to ~/.claude.
+ */
 export async function removeAccount(
   env: Env,
   db: Db,
   account: AccountRow,
   options: RemoveOptions,
 ): Promise<void> {
+  keepSharedHistory(env, account);
   // Checked and deleted in one transaction, so a launch cannot slip in between.
   writeTx(db, () => {
-    const live = liveSessions(db, options.nowMs).filter((s) => s.accountId === account.id);
-    if (live.length > 0) {
-      const pids = live.map((s) => (s.pid === null ? "a launch reserved by `ccp select`" : `pid ${s.pid}`));
+    const live = runningSessions(db, options.nowMs).filter((s) => s.accountId === account.id);
+    if (live.length > 0 && !options.force) {
+      const pids = live.map((s) => `pid ${s.pid}`);
       throw new CcpError(
         "conflict",
-        `Account ${account.name} has ${live.length} live session(s): ${pids.join(", ")}.`,
+        `Account ${account.name} has ${live.length} running session(s): ${pids.join(", ")}.`,
         {
-          hint: "End those sessions first, then run `ccp remove` again.",
+          hint: "End those sessions first, or pass --force to remove it anyway (they keep running until they end, but their login is deleted).",
         },
       );
     }

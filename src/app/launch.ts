@@ -1,29 +1,25 @@
 // `ccp run`: choose, prepare, announce, then the spawn-and-wait shim. The shim lives exactly as
 // long as claude: it forwards signals, records the end of the session and returns claude's status.
-import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
-import { mergeShareableKeys } from "../overlay/claude-json.ts";
-import { syncOverlay } from "../overlay/symlinks.ts";
 import type { AccountRow } from "../store/accounts.ts";
 import { type Db, openDb, writeTx } from "../store/db.ts";
 import { daemonAlive } from "../store/meta.ts";
 import { closeSession, getPin, liveSessions, setPin } from "../store/sessions.ts";
 import { log } from "../ui/log.ts";
+import { flushOutput } from "../ui/output.ts";
+import { checkInAccountFiles, prepareAccountFiles } from "./account-files.ts";
 import { findClaude } from "./claude-bin.ts";
+import { findLoginOverrides, neutraliseOverrides, overrideWarning } from "./login-overrides.ts";
 import { openExistingPool } from "./pool.ts";
 import { type Selection, announceLine, selectAccount } from "./select.ts";
+import { type Handoff, SpawnError, handOff, spawnAndWait } from "./shim.ts";
 
-/** Variables that make claude ignore the config dir's login. */
-export const OVERRIDING_AUTH_VARS = [
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-] as const;
+export { FORWARDED_SIGNALS, IGNORED_SIGNALS, spawnAndWait } from "./shim.ts";
+
 const DEPTH_VAR = "CCP_RUN_DEPTH";
 const MAX_DEPTH = 4;
-const FORWARDED_SIGNALS = ["SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 /** The launch path refreshes only a token that expires within this (claude starts in a few seconds). */
 export const LAUNCH_REFRESH_WITHIN_MS = 60_000;
 /** How long the launch path waits for the refresh locks (the token request itself gets 30 s). */
@@ -42,11 +38,9 @@ export function launchEnv(env: Env, configDir: string): Record<string, string> {
   out.CLAUDE_CONFIG_DIR = configDir;
   if (!out.CLAUDE_CODE_PLUGIN_CACHE_DIR) out.CLAUDE_CODE_PLUGIN_CACHE_DIR = pluginCacheDir(env);
   out[DEPTH_VAR] = String(Number(env.raw[DEPTH_VAR] ?? 0) + 1);
+  // It would move the session onto the login stored in another folder (claude-code.md §6).
+  neutraliseOverrides(out);
   return out;
-}
-
-export function overridingAuthVars(env: Env): string[] {
-  return OVERRIDING_AUTH_VARS.filter((k) => (env.raw[k] ?? "") !== "");
 }
 
 /** Brings the account dir up to date with the base before claude reads it. */
@@ -56,17 +50,7 @@ export async function prepareAccount(
   account: AccountRow,
   ownSessionId: number,
 ): Promise<void> {
-  const report = syncOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });
-  for (const c of report.conflicts) log.warn(`${c.path}: ${c.message} (run \`ccp doctor\`).`);
-  const merged = mergeShareableKeys({
-    baseJsonPath: env.claudeJson,
-    accountJsonPath: join(account.configDir, ".claude.json"),
-  });
-  if (merged.skipped?.reason === "account-unparsable") {
-    log.warn(
-      `${merged.skipped.path} is not valid JSON; settings from ~/.claude.json were not merged (run \`ccp doctor\`).`,
-    );
-  }
+  prepareAccountFiles(env, account.configDir);
   try {
     await refreshForLaunch(env, db, account, ownSessionId);
   } catch (error) {
@@ -116,19 +100,10 @@ function announce(env: Env, selection: Selection): void {
   log.info(announceLine(selection));
   const warning = selection.decision.warning;
   if (warning) log.warn(warning);
-  const overriding = overridingAuthVars(env);
-  if (overriding.length > 0) {
-    log.warn(
-      `${overriding.join(", ")} ${overriding.length === 1 ? "is" : "are"} set: claude will use ${overriding.length === 1 ? "it" : "them"} instead of ${selection.account.name}'s subscription. Unset ${overriding.length === 1 ? "it" : "them"} to run on the pool.`,
-    );
+  const label = selection.account.email ?? selection.account.name;
+  for (const override of findLoginOverrides({ env: env.raw, configDir: selection.account.configDir })) {
+    log.warn(overrideWarning(override, label));
   }
-}
-
-function exitCodeOf(proc: { exitCode: number | null; signalCode: NodeJS.Signals | number | null }): number {
-  if (proc.exitCode !== null) return proc.exitCode;
-  if (typeof proc.signalCode === "number") return 128 + proc.signalCode;
-  const signals = osConstants.signals as Record<string, number>;
-  return 128 + (signals[proc.signalCode ?? ""] ?? 1);
 }
 
 /** Closes the session row (and refreshes the directory's pin) with a fresh handle. */
@@ -196,6 +171,8 @@ export interface LaunchOptions {
   claudeArgs: string[];
   cwd: string;
   wait?: boolean;
+  /** Re-execute into the small waiting image (only the CLI's own process may do that). */
+  handOff?: boolean;
 }
 
 export async function launch(env: Env, options: LaunchOptions): Promise<number> {
@@ -231,6 +208,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     throw error;
   }
   const { account, sessionId } = selection;
+  const session = { sessionId, accountId: account.id, configDir: account.configDir, cwd: options.cwd };
   let exitCode: number | null = null;
   try {
     try {
@@ -239,49 +217,54 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
       db.close();
     }
     announce(env, selection);
-    exitCode = await spawnAndWait(
-      claudeBin,
-      options.claudeArgs,
-      launchEnv(env, account.configDir),
-      options.cwd,
-    );
+    const childEnv = launchEnv(env, account.configDir);
+    // Hand the waiting to a fresh, small image of this binary (see shim.ts); it comes back here
+    // only when that is impossible, and then waits in this process.
+    await flushOutput();
+    if (options.handOff)
+      handOff(
+        {
+          pid: process.pid,
+          ...session,
+          bin: claudeBin,
+          args: options.claudeArgs,
+          ...childDiff(env, childEnv),
+        },
+        env.raw,
+      );
+    try {
+      exitCode = await spawnAndWait(claudeBin, options.claudeArgs, childEnv, options.cwd);
+    } catch (error) {
+      if (!(error instanceof SpawnError)) throw error;
+      throw new CcpError("claude-missing", error.message, {
+        hint: "Check CCP_CLAUDE_BIN or your PATH.",
+        exitCode: 127,
+      });
+    }
     return exitCode;
   } finally {
-    await checkIn(env, sessionId, account.id, options.cwd, exitCode);
+    await afterClaude(env, session, exitCode);
   }
 }
 
-/** The shim proper: the terminal is inherited; Ctrl-C reaches claude directly, we keep waiting. */
-export async function spawnAndWait(
-  bin: string,
-  args: string[],
-  childEnv: Record<string, string>,
-  cwd: string,
-): Promise<number> {
-  const ignore = (): void => {};
-  process.on("SIGINT", ignore);
-  let child: ReturnType<typeof Bun.spawn>;
-  try {
-    child = Bun.spawn([bin, ...args], { env: childEnv, cwd, stdio: ["inherit", "inherit", "inherit"] });
-  } catch (error) {
-    process.off("SIGINT", ignore);
-    throw new CcpError("claude-missing", `Could not start ${bin}: ${(error as Error).message}.`, {
-      hint: "Check CCP_CLAUDE_BIN or your PATH.",
-      exitCode: 127,
-    });
-  }
-  const forwarders = FORWARDED_SIGNALS.map((signal) => {
-    const handler = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    };
-    process.on(signal, handler);
-    return [signal, handler] as const;
-  });
-  try {
-    await child.exited;
-    return exitCodeOf(child);
-  } finally {
-    process.off("SIGINT", ignore);
-    for (const [signal, handler] of forwarders) process.off(signal, handler);
-  }
+/** How claude's environment differs from ours (the hand-off carries only this). */
+function childDiff(env: Env, childEnv: Record<string, string>): Pick<Handoff, "childVars" | "childUnset"> {
+  const childVars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(childEnv)) if (env.raw[k] !== v) childVars[k] = v;
+  const childUnset = Object.keys(env.raw).filter((k) => env.raw[k] !== undefined && !(k in childEnv));
+  return { childVars, childUnset };
+}
+
+/**
+ * Everything that happens once claude has exited, in the in-process shim and in the handed-off one
+ * alike: the one post-exit call site. It closes the session row first (that must always happen);
+ * later steps (write-backs, offers) go after it and may import what they need.
+ */
+export async function afterClaude(
+  env: Env,
+  session: Pick<Handoff, "sessionId" | "accountId" | "configDir" | "cwd">,
+  exitCode: number | null,
+): Promise<void> {
+  await checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
+  checkInAccountFiles(env, session.configDir);
 }

@@ -51,7 +51,7 @@ export function restoreTerminal(): void {
     Bun.spawnSync(["stty", "sane"], { stdin: "inherit", stdout: "ignore", stderr: "ignore" });
 }
 
-async function stopChild(child: Subprocess): Promise<void> {
+export async function stopChild(child: Subprocess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill("SIGTERM");
   // A timer that is cleared, not Bun.sleep: a pending sleep would keep ccp alive for the whole grace.
@@ -109,7 +109,8 @@ export async function loginHere(env: Env, claudeBin: string, configDir: string):
   let terminatedBy: "SIGTERM" | "SIGHUP" | undefined;
   const child = Bun.spawn([claudeBin, "auth", "login"], {
     env: childEnv(env, configDir),
-    stdio: ["inherit", "inherit", "inherit"],
+    // claude's own stdout ("Login successful.") goes to stderr: ccp's stdout carries data only.
+    stdio: ["inherit", 2, "inherit"],
   });
   stop.childDone = () => child.exitCode !== null || child.signalCode !== null;
   // Ctrl-C reaches claude through the terminal too; we only note it and keep cleaning up.

@@ -1,5 +1,6 @@
 import { defineCommand } from "../command.ts";
 import { usageError } from "../errors.ts";
+import { writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: {
@@ -21,7 +22,7 @@ export default defineCommand({
       try {
         const { env } = await import("../env.ts");
         const { accountCompletionLines } = await import("../completion/accounts.ts");
-        process.stdout.write(accountCompletionLines(env()));
+        writeOut(accountCompletionLines(env()));
       } catch {}
       return 0;
     }
@@ -33,7 +34,7 @@ export default defineCommand({
         `For example: ccp completion zsh > "\${fpath[1]}/_ccp"`,
       );
     }
-    process.stdout.write(await completionScript(args.shell));
+    writeOut(await completionScript(args.shell));
     return 0;
   },
 });

@@ -2,6 +2,7 @@ import { defineCommand } from "../command.ts";
 import type { DoctorReport, Finding } from "../app/doctor.ts";
 import { env } from "../env.ts";
 import { colors } from "../ui/color.ts";
+import { writeOut } from "../ui/output.ts";
 
 function label(f: Finding): string {
   return f.account ? `account ${f.account.id} (${f.account.name}) · ${f.check}` : f.check;
@@ -9,7 +10,7 @@ function label(f: Finding): string {
 
 /** The report for people: one line per finding, the repair under each problem, a verdict. */
 function renderReport(report: DoctorReport, fixRequested: boolean): string[] {
-  const c = colors(process.stdout);
+  const c = colors(1);
   const mark: Record<Finding["status"], string> = {
     ok: c.green("✓"),
     fixed: c.green("✓"),
@@ -26,7 +27,9 @@ function renderReport(report: DoctorReport, fixRequested: boolean): string[] {
   lines.push("");
   const fixable = report.findings.filter((f) => f.status === "problem" && f.fixable).length;
   if (report.fixed > 0) lines.push(`Repaired ${report.fixed} problem${report.fixed === 1 ? "" : "s"}.`);
-  if (report.problems === 0) {
+  if (report.problems === 0 && report.accounts === 0) {
+    lines.push("No problems found, but the pool is empty: run `ccp add` to add your first subscription.");
+  } else if (report.problems === 0) {
     lines.push("No problems left.");
   } else {
     const canFix = !fixRequested && fixable > 0 ? ` \`ccp doctor --fix\` can repair ${fixable} of them.` : "";
@@ -51,7 +54,7 @@ export default defineCommand({
     const fix = Boolean(args.fix);
     const report = await runDoctor(env(), { fix });
     const out = args.json ? JSON.stringify(report, null, 2) : renderReport(report, fix).join("\n");
-    process.stdout.write(`${out}\n`);
+    writeOut(`${out}\n`);
     return report.ok ? 0 : 1;
   },
 });

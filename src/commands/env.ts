@@ -1,6 +1,7 @@
 import { defineCommand } from "../command.ts";
 import { env as readEnv } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
+import { writeOut } from "../ui/output.ts";
 
 function shellQuote(value: string): string {
   return `'${value.replaceAll("'", "'\\''")}'`;
@@ -43,11 +44,11 @@ export default defineCommand({
         CLAUDE_CODE_PLUGIN_CACHE_DIR: e.raw.CLAUDE_CODE_PLUGIN_CACHE_DIR || pluginCacheDir(e),
       };
       if (args.json) {
-        process.stdout.write(
+        writeOut(
           `${JSON.stringify({ account: { id: selection.account.id, name: selection.account.name }, env: vars }, null, 2)}\n`,
         );
       } else {
-        for (const [k, v] of Object.entries(vars)) process.stdout.write(`export ${k}=${shellQuote(v)}\n`);
+        for (const [k, v] of Object.entries(vars)) writeOut(`export ${k}=${shellQuote(v)}\n`);
       }
       if (selection.decision.warning) {
         const { log } = await import("../ui/log.ts");

@@ -1,5 +1,6 @@
 import { defineCommand } from "../command.ts";
 import { env } from "../env.ts";
+import { writeOut, writeErr } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "list", description: "List accounts: ids, names, config dirs, credential locations" },
@@ -28,11 +29,11 @@ export default defineCommand({
       };
     });
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ accounts: rows }, null, 2)}\n`);
+      writeOut(`${JSON.stringify({ accounts: rows }, null, 2)}\n`);
       return 0;
     }
     if (rows.length === 0) {
-      process.stderr.write("The pool is empty. Run `ccp add` to add your first subscription.\n");
+      writeErr("The pool is empty. Run `ccp add` to add your first subscription.\n");
       return 0;
     }
     const { renderColumns } = await import("../ui/table.ts");
@@ -47,7 +48,7 @@ export default defineCommand({
         r.credentialLocation,
       ]),
     ]);
-    process.stdout.write(`${lines.join("\n")}\n`);
+    writeOut(`${lines.join("\n")}\n`);
     return 0;
   },
 });

@@ -2,6 +2,7 @@ import { defineCommand } from "../command.ts";
 import { parseDurationMs } from "../duration.ts";
 import { env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
+import { writeOut, writeErr, isTerminal } from "../ui/output.ts";
 
 export default defineCommand({
   meta: {
@@ -46,6 +47,10 @@ export default defineCommand({
     }
     const { announceLine, selectAccount } = await import("../app/select.ts");
     const { log } = await import("../ui/log.ts");
+    // Loaded only with --wait: the plain pick stays lean.
+    const waitLine = args.wait
+      ? (await import("../ui/wait-line.ts")).createWaitLine({ isTTY: isTerminal(2), write: writeErr })
+      : undefined;
     try {
       const selection = await selectAccount(e, db, {
         forced: args.account ?? e.forcedAccount,
@@ -55,27 +60,24 @@ export default defineCommand({
         cwd: process.cwd(),
         kind: "select",
         pid: null,
-        onWait: (wakeAtMs) => {
-          if (process.stderr.isTTY)
-            log.dim(
-              `Every account is exhausted; checking again at ${new Date(wakeAtMs).toLocaleTimeString()}…`,
-            );
-        },
+        onWait: (wakeAtMs, ranked, recoveryAtMs) => waitLine?.update(wakeAtMs, ranked, recoveryAtMs),
       });
+      waitLine?.stop();
       if (args.explain) {
         const { renderExplain } = await import("../ui/explain.ts");
-        process.stderr.write(`${renderExplain(selection.decision)}\n`);
+        writeErr(`${renderExplain(selection.decision)}\n`);
       }
       if (args.json) {
         const { decisionJson } = await import("../ui/explain.ts");
-        process.stdout.write(`${JSON.stringify(decisionJson(selection), null, 2)}\n`);
+        writeOut(`${JSON.stringify(decisionJson(selection), null, 2)}\n`);
       } else {
-        process.stdout.write(`${selection.account.configDir}\n`);
+        writeOut(`${selection.account.configDir}\n`);
       }
-      if (process.stderr.isTTY) log.info(announceLine(selection));
+      if (isTerminal(2)) log.info(announceLine(selection));
       if (selection.decision.warning) log.warn(selection.decision.warning);
       return 0;
     } finally {
+      waitLine?.stop();
       db.close();
     }
   },

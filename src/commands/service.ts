@@ -1,6 +1,7 @@
 import { defineCommand } from "../command.ts";
 import { env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
+import { writeOut } from "../ui/output.ts";
 
 const ACTIONS = ["install", "uninstall", "status"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -45,7 +46,7 @@ export default defineCommand({
     if (action === "status") {
       const st = await service.serviceStatus(e, pool, host);
       if (args.json) {
-        process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+        writeOut(`${JSON.stringify(st, null, 2)}\n`);
         return 0;
       }
       const nowMs = Date.now();
@@ -59,7 +60,7 @@ export default defineCommand({
       ];
       if (st.autostartDisabled)
         lines.push("Autostart:  off (the service was uninstalled; `ccp service install` turns it back on)");
-      process.stdout.write(`${lines.join("\n")}\n`);
+      writeOut(`${lines.join("\n")}\n`);
       return 0;
     }
 
@@ -75,11 +76,12 @@ export default defineCommand({
       return 0;
     }
 
-    const { liveSessions } = await import("../store/sessions.ts");
+    const { runningSessions } = await import("../store/sessions.ts");
     const result = await service.uninstallService(e, pool, host, {
       force: Boolean(args.force),
       purge: Boolean(args.purge),
-      liveSessions: () => pool.withDb((db) => liveSessions(db, Date.now())) ?? [],
+      // Reservations are launches not started yet: they never block an uninstall.
+      liveSessions: () => pool.withDb((db) => runningSessions(db, Date.now())) ?? [],
       removeAccounts: () => removeAllAccounts(e),
     });
     if (result.removedFile) log.success(`Removed the ${result.manager.name} (${result.removedFile}).`);

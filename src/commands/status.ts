@@ -1,7 +1,27 @@
 import { defineCommand } from "../command.ts";
 import { parseDurationMs } from "../duration.ts";
-import { env } from "../env.ts";
+import { type Env, env } from "../env.ts";
+import type { Db } from "../store/db.ts";
 import { usageError } from "../errors.ts";
+import { isTerminal, writeErr, writeOut } from "../ui/output.ts";
+
+/** The dashboard's `l` key: `ccp login` on the plain terminal; resolves to the line to show after. */
+async function loginFromDashboard(e: Env, db: Db, accountId: number): Promise<string | undefined> {
+  const { reloginAccount } = await import("../app/relogin.ts");
+  const { getAccount } = await import("../store/accounts.ts");
+  const { log } = await import("../ui/log.ts");
+  const account = getAccount(db, accountId);
+  if (!account) return undefined;
+  try {
+    log.dim(`Logging ${account.name} in again: finish the login in your browser.`);
+    const result = await reloginAccount(e, db, account, { force: false });
+    return result.kind === "still-works"
+      ? `${account.name}'s login still works; it is back in the pool`
+      : `Logged ${account.name} in again${result.email ? ` as ${result.email}` : ""}`;
+  } catch (error) {
+    return `Login failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
 
 /** --watch reprints at most this often: each frame may sample usage. */
 const MIN_INTERVAL_MS = 1_000;
@@ -44,46 +64,56 @@ export default defineCommand({
           const model = db
             ? status.buildStatusModel(db, Date.now(), cwd)
             : status.emptyStatusModel(Date.now(), cwd);
-          process.stdout.write(`${JSON.stringify(statusJson(model), null, 2)}\n`);
+          writeOut(`${JSON.stringify(statusJson(model), null, 2)}\n`);
         } else {
           const { EMPTY_POOL_TEXT } = await import("../ui/status/plain.ts");
-          process.stderr.write(`${EMPTY_POOL_TEXT}\n`);
+          writeErr(`${EMPTY_POOL_TEXT}\n`);
         }
         return 0;
       }
       const { colorEnabled } = await import("../ui/color.ts");
       const { makeClock } = await import("../ui/status/clock.ts");
       const clock = makeClock();
-      const interactive =
-        !args.plain &&
-        !args.json &&
-        !args.watch &&
-        Boolean(process.stdout.isTTY) &&
-        Boolean(process.stdin.isTTY);
+      const interactive = !args.plain && !args.json && !args.watch && isTerminal(1) && isTerminal(0);
       if (interactive) {
         const [{ runDashboard }, { statusSource }] = await Promise.all([
           import("../ui/status/terminal.ts"),
           import("../ui/status/source.ts"),
         ]);
-        return await runDashboard(statusSource(e, db, { cwd, live }), {
-          input: process.stdin,
-          output: process.stdout,
-          color: colorEnabled(process.stdout),
-          clock,
-          sampleFirst: live,
-        });
+        const source = statusSource(e, db, { cwd, live });
+        let message: string | undefined;
+        for (let first = true; ; first = false) {
+          const code = await runDashboard(source, {
+            input: process.stdin,
+            output: process.stdout,
+            color: colorEnabled(1),
+            clock,
+            sampleFirst: live && first,
+            message,
+          });
+          const accountId = source.takeLoginRequest();
+          if (accountId === null) return code;
+          message = await loginFromDashboard(e, db, accountId);
+        }
       }
 
-      const color = !args.json && colorEnabled(process.stdout);
+      const color = !args.json && colorEnabled(1);
       const [{ renderPlain }, json] = await Promise.all([
         import("../ui/status/plain.ts"),
         args.json ? import("../ui/status/json.ts") : Promise.resolve(undefined),
       ]);
       let force = live;
+      let notes: string[] = [];
       const frame = async (compact: boolean): Promise<string> => {
-        await status.sampleDue(e, db, { live, force });
+        const results = await status.sampleDue(e, db, { live, force });
         force = false;
         const model = status.buildStatusModel(db, Date.now(), cwd);
+        if (results.some((r) => r.status !== "ok")) {
+          const { staleNotes } = await import("../ui/status/stale-notes.ts");
+          notes = staleNotes(results, model, Date.now());
+        } else {
+          notes = [];
+        }
         if (!json) return renderPlain(model, { color, clock });
         return JSON.stringify(json.statusJson(model), null, compact ? undefined : 2);
       };
@@ -91,11 +121,17 @@ export default defineCommand({
         const { runWatch } = await import("../ui/status/watch.ts");
         return await runWatch(() => frame(Boolean(args.json)), {
           intervalMs,
-          output: args.json ? { write: (t) => process.stdout.write(t) } : process.stdout,
+          // On a terminal frames redraw in place and need its width; piped, they go through the
+          // output module, which ends the command quietly once the reader has gone.
+          output: !args.json && isTerminal(1) ? process.stdout : { isTTY: false, write: writeOut },
           separator: args.json ? "" : "\n",
         });
       }
-      process.stdout.write(`${await frame(false)}\n`);
+      writeOut(`${await frame(false)}\n`);
+      if (notes.length > 0) {
+        const { log } = await import("../ui/log.ts");
+        for (const note of notes) log.warn(note);
+      }
       return 0;
     } finally {
       db?.close();

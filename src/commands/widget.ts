@@ -1,6 +1,7 @@
 import { defineCommand } from "../command.ts";
 import { usageError } from "../errors.ts";
 import { WIDGET_FORMATS, type WidgetFormat } from "../widget/render.ts";
+import { writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: {
@@ -23,7 +24,7 @@ export default defineCommand({
     if (args.render !== undefined) {
       if (args.uninstall) throw usageError("`--render` and `--uninstall` do not go together.");
       const { renderWidgetNow } = await import("../widget/command.ts");
-      process.stdout.write(renderWidgetNow(e, args.render as WidgetFormat));
+      writeOut(renderWidgetNow(e, args.render as WidgetFormat));
       return 0;
     }
     const { runWidgetInstall, runWidgetUninstall } = await import("../widget/command.ts");

@@ -7,7 +7,7 @@ import { colorEnabled } from "./color.ts";
 const ANSI = /\u001B\[[0-9;]*m/g;
 
 function forStdout(text: string): string {
-  const plain = colorEnabled(process.stdout) ? text : text.replace(ANSI, "");
+  const plain = colorEnabled(1) ? text : text.replace(ANSI, "");
   return plain.replace(/[ \t]+$/gm, "");
 }
 

@@ -1,8 +1,10 @@
-// Messages for people go to stderr; stdout is reserved for data.
+// Messages for people go to stderr; stdout is reserved for data. Written through the output module
+// so a message never builds node's stream stack (see output.ts) and a closed stderr never crashes.
 import { colors } from "./color.ts";
+import { writeErr } from "./output.ts";
 
 function write(line: string): void {
-  process.stderr.write(`${line}\n`);
+  writeErr(`${line}\n`);
 }
 
 export const log = {

@@ -7,6 +7,7 @@ import { type WidgetHost, type WidgetInstall, installWidget, uninstallWidget } f
 import { emptyWidgetModel, readWidgetModel } from "./model.ts";
 import { type WidgetFormat, renderWidget } from "./render.ts";
 import { ccpCommand } from "./self.ts";
+import { writeOut } from "../ui/output.ts";
 
 function readSwiftbarPluginDir(): string | undefined {
   try {
@@ -49,15 +50,15 @@ export function renderWidgetNow(env: Env, format: WidgetFormat, nowMs: number = 
 export function reportInstall(result: WidgetInstall): void {
   if (result.kind === "menubar") {
     log.success(`${result.replaced ? "Updated" : "Installed"} the ${result.app} plugin:`);
-    process.stdout.write(`${result.pluginPath}\n`);
+    writeOut(`${result.pluginPath}\n`);
     log.dim(
       `It shows the pool's best 5-hour headroom and refreshes every minute. If it does not appear, choose "Refresh all" in ${result.app}'s menu, or point ${result.app} at that plugin folder.`,
     );
     return;
   }
   log.success("Wrote the status-bar scripts:");
-  process.stdout.write(`${result.waybarScript}\n${result.polybarScript}\n`);
-  process.stdout.write(
+  writeOut(`${result.waybarScript}\n${result.polybarScript}\n`);
+  writeOut(
     [
       "",
       '# waybar: add this module to ~/.config/waybar/config and "custom/cc-pool" to a modules list',

@@ -225,6 +225,22 @@ describe("ccp run", () => {
     expect(records(record)).toHaveLength(1);
   });
 
+  test("an empty CCP_ACCOUNT means unset, like every other empty variable", async () => {
+    const pool = await pool3();
+    const record = join(tempDir(), "rec.jsonl");
+    for (const value of ["", "  "]) {
+      const r = await runCli(["run"], {
+        env: { ...pool.vars, CCP_ACCOUNT: value, FAKE_CLAUDE_RECORD: record },
+      });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("Selected free");
+    }
+    expect(records(record).map((x) => x.env.CLAUDE_CONFIG_DIR)).toEqual([
+      pool.accounts[1]?.configDir as string,
+      pool.accounts[1]?.configDir as string,
+    ]);
+  });
+
   test("warns when an API key or token in the environment would override the subscription", async () => {
     const pool = await pool3();
     const r = await runCli(["run"], { env: { ...pool.vars, ANTHROPIC_API_KEY: "sk-ant-api-test" } });

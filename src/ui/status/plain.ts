@@ -1,7 +1,7 @@
 // The plain table of `ccp status --plain` (and of piped output), in the layout of the original
 // tool: ACCOUNT, SCORE, 5h used, 7d used, LIVE, RESETS, then a legend and the data time.
 import type { StatusModel } from "../../app/status.ts";
-import pc from "picocolors";
+import { createColors } from "../color.ts";
 import type { Clock } from "./clock.ts";
 import { NEXT_MARK, flagsOf, flagsText, pctCell, resetText, scoreText } from "./parts.ts";
 import { padEnd, padStart } from "./text.ts";
@@ -17,7 +17,7 @@ export interface PlainOptions {
 
 export function renderPlain(model: StatusModel, options: PlainOptions): string {
   const { clock } = options;
-  const c = pc.createColors(options.color);
+  const c = createColors(options.color);
   const now = model.generatedAtMs;
   if (model.accounts.length === 0) return EMPTY_POOL_TEXT;
   const nameWidth = Math.max(NAME_MIN_WIDTH, ...model.accounts.map((a) => a.name.length));
