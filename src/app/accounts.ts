@@ -113,7 +113,11 @@ export function recordAccount(
   // Accepting the suggested email is not a custom name: `ccp rename --auto` may still rename it.
   const nameIsCustom = name !== undefined && name !== identity.email;
   const recordedName = writeTx(db, () => {
-    const unique = nameTaken(db, finalName) ? `${finalName}-${prepared.id}` : finalName;
+    // Checked inside the write transaction, so a name taken meanwhile (a rename, another `add`)
+    // gets a free suffix instead of failing after the login succeeded.
+    let unique = finalName;
+    for (let n = 1; nameTaken(db, unique); n++)
+      unique = n === 1 ? `${finalName}-${prepared.id}` : `${finalName}-${prepared.id}-${n}`;
     insertAccount(db, {
       id: prepared.id,
       name: unique,

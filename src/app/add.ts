@@ -20,7 +20,7 @@ import {
   recordAccount,
 } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
-import { loginCommand, loginHere, waitForLoginElsewhere } from "./login.ts";
+import { EXIT_BY_SIGNAL, LoginTerminated, loginCommand, loginHere, waitForLoginElsewhere } from "./login.ts";
 import { openPool } from "./pool.ts";
 import { startServiceForInit } from "./service-start.ts";
 
@@ -107,11 +107,28 @@ async function addOne(
 ): Promise<RecordedAccount | undefined> {
   const way = await chooseLoginWay(options);
   const prepared = prepareAccountDir(env, db);
+  let kept = false;
   try {
     let identity: AccountIdentity;
     if (way === "here") {
       log.dim(`Starting \`claude auth login\` for ${prepared.configDir}: finish the login in your browser.`);
-      identity = await loginHere(env, claudeBin, prepared.configDir);
+      try {
+        identity = await loginHere(env, claudeBin, prepared.configDir);
+      } catch (error) {
+        if (!(error instanceof LoginTerminated)) throw error;
+        // The terminal went away: keep a finished login (under its default name), drop the rest.
+        if (error.identity) {
+          const recorded = recordAccount(db, prepared, label, Date.now());
+          kept = true;
+          log.info(`Interrupted by ${error.signal}; the finished login was kept as ${recorded.name}.`);
+        } else {
+          await discardPreparedAccount(env, prepared.configDir);
+          log.info(`Interrupted by ${error.signal}; the unfinished account was removed.`);
+        }
+        throw new CcpError("cancelled", `ccp add was ended by ${error.signal}.`, {
+          exitCode: EXIT_BY_SIGNAL[error.signal],
+        });
+      }
     } else {
       prompts.note(
         loginCommand(claudeBin, prepared.configDir),
@@ -162,7 +179,7 @@ async function addOne(
     if (row) await sampleNewAccount(env, db, row);
     return recorded;
   } catch (error) {
-    await discardPreparedAccount(env, prepared.configDir);
+    if (!kept) await discardPreparedAccount(env, prepared.configDir);
     throw error;
   }
 }
