@@ -168,6 +168,7 @@ export async function runDaemon(env: Env, options: DaemonOptions = {}): Promise<
     options.log ??
     openDaemonLog(daemonLogPath(env.ccpHome), {
       echo: isTerminal(2) ? (line) => writeErr(line) : undefined,
+      debug: env.debug,
     });
   const db = openPool(env);
   const me = newOwner(options.version ?? VERSION, now());
@@ -182,6 +183,7 @@ export async function runDaemon(env: Env, options: DaemonOptions = {}): Promise<
   if (claim.replaced)
     log.info(`took over from pid ${claim.replaced.pid} (version ${claim.replaced.version})`);
   log.info(`daemon ${me.version} started (pid ${me.pid}, CCP_HOME ${env.ccpHome})`);
+  log.debug(`poll interval: ${env.pollIntervalMs === undefined ? "default" : `${env.pollIntervalMs} ms`}`);
 
   const daemon = new Daemon(
     env,

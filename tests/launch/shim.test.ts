@@ -49,7 +49,7 @@ describe("the hand-off to the waiting image", () => {
       handoff: "unset",
       keep: "yes",
       // Linux shows an image's initial environment: the waiting parent was started by the hand-off.
-      "waiter-image": process.platform === "linux" ? "1" : facts["waiter-image"],
+      "waiter-image": process.platform === "linux" ? "1" : (facts["waiter-image"] ?? ""),
     });
     const db = openDb(join(pool.vars.CCP_HOME as string, "pool.db"));
     try {
