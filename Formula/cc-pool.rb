@@ -30,7 +30,8 @@ class CcPool < Formula
   def install
     bin.install "cc-pool"
     bin.install_symlink "cc-pool" => "ccp"
-    # Bun's darwin-x64 output carries a stale code signature: re-sign ad hoc so it runs on every Mac.
+    # The arm64 binary ships ad-hoc signed, the x86_64 one unsigned (it needs none); re-signing ad hoc
+    # here gives the installed binary the same kind of signature on every Mac.
     system "codesign", "--force", "--sign", "-", bin/"cc-pool" if OS.mac?
 
     bash_completion.install "completions/ccp.bash" => "ccp"

@@ -1,8 +1,10 @@
 // Compiles src/cli.ts into one self-contained binary per platform: dist/<os>-<arch>/cc-pool, with a
 // `ccp` symlink beside it. Usage: bun scripts/build.ts [--host | target…]
 import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { chmod } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { stripSignature, verifySignature } from "./macho.ts";
 
 export const TARGETS = ["darwin-arm64", "darwin-x64", "linux-x64", "linux-arm64"] as const;
 export type Target = (typeof TARGETS)[number];
@@ -55,8 +57,25 @@ export async function buildTarget(target: Target, outRoot = join(root, "dist")):
   const proc = Bun.spawn(cmd, { cwd: root, stdout: "pipe", stderr: "pipe" });
   const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
   if (code !== 0 || !existsSync(outfile)) throw new Error(`build for ${target} failed:\n${stderr}`);
+  await repairDarwinSignature(target, outfile);
   symlinkSync("cc-pool", join(dir, "ccp"));
   return outfile;
+}
+
+/**
+ * Bun 1.4.5's cross-compiled darwin-x64 output carries a code signature that does not verify
+ * (wrong page hashes, a code limit short of the file), and macOS kills a binary whose signature
+ * fails. An x86_64 binary needs no signature at all, so a broken one is stripped; a valid one (as
+ * on darwin-arm64, where one is required) is left alone. `scripts/check-macho.ts` verifies the
+ * result in CI.
+ */
+export async function repairDarwinSignature(target: Target, outfile: string): Promise<void> {
+  if (target !== "darwin-x64") return;
+  const file = new Uint8Array(await Bun.file(outfile).arrayBuffer());
+  const signature = verifySignature(file);
+  if (!signature.present || signature.problems.length === 0) return;
+  await Bun.write(outfile, stripSignature(file));
+  await chmod(outfile, 0o755);
 }
 
 if (import.meta.main) {

@@ -187,8 +187,7 @@ async function stageTarget(
     await writeFile(join(dir, "completions", file), text);
   await copyFile(join(root, "LICENSE"), join(dir, "LICENSE"));
   await copyFile(join(root, "README.md"), join(dir, "README.md"));
-  // darwin-x64 output keeps a stale signature until the formula re-signs it: macOS would kill it here.
-  if (target === hostTarget() && target !== "darwin-x64") smokeTest(dir, version);
+  if (target === hostTarget()) smokeTest(dir, version);
   return dirName;
 }
 

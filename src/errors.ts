@@ -11,6 +11,7 @@ export type CcpErrorCode =
   | "db-newer"
   | "db-io"
   | "credential"
+  | "keychain-locked"
   | "claude-missing"
   | "no-accounts"
   | "no-tty"

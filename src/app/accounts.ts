@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
 import { readAccountIdentity } from "../overlay/identity.ts";
-import { syncOverlay, teardownOverlay } from "../overlay/symlinks.ts";
+import { ensureBaseSharedDirs, syncOverlay, teardownOverlay } from "../overlay/symlinks.ts";
 import { seedAccountClaudeJson } from "../overlay/claude-json.ts";
 import { CREDENTIALS_FILE_NAME } from "../secrets/file-store.ts";
 import { createCredentialStore } from "../secrets/index.ts";
@@ -51,6 +51,8 @@ export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: st
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
   chmodSync(configDir, 0o700);
   seedAccountClaudeJson({ baseJsonPath: env.claudeJson, accountDir: configDir });
+  // Before the first launch, so no session of this account ever grows its own shared dirs.
+  ensureBaseSharedDirs(env.claudeDir);
   syncOverlay({ baseDir: env.claudeDir, accountDir: configDir });
   return { id, configDir };
 }

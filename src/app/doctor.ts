@@ -5,7 +5,13 @@ import type { Env } from "../env.ts";
 import { isCcpError } from "../errors.ts";
 import { detectAlias } from "./alias.ts";
 import { inspectAccountIdentity } from "../overlay/identity.ts";
-import { checkOverlay, ensureBasePlans, syncOverlay } from "../overlay/symlinks.ts";
+import { readFlowHistory } from "../overlay/claude-json.ts";
+import {
+  checkOverlay,
+  ensureBaseSharedDirs,
+  missingBaseSharedDirs,
+  syncOverlay,
+} from "../overlay/symlinks.ts";
 import { createCredentialStore } from "../secrets/index.ts";
 import type { CredentialStore } from "../secrets/types.ts";
 import { type AccountRow, listAccounts } from "../store/accounts.ts";
@@ -13,17 +19,25 @@ import { type Db, openDb, writeTx } from "../store/db.ts";
 import { refreshIdentity } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
 import { loginCommand } from "./login.ts";
+import {
+  type LoginOverride,
+  accountConfigOverrides,
+  environmentOverrides,
+  settingsOverrides,
+} from "./login-overrides.ts";
 
 export type FindingCheck =
   | "claude"
   | "database"
   | "base"
-  | "base-plans"
+  | "base-dirs"
   | "account-dir"
   | "claude-json"
   | "identity"
   | "credential"
   | "overlay"
+  | "settings-flow"
+  | "login-override"
   | "alias"
   | "daemon";
 
@@ -243,6 +257,9 @@ async function checkCredential(
     }
     return finding("credential", scope, "ok", `Stored login readable (${where}).`);
   } catch (error) {
+    // Locked is not logged out: the fix is to unlock, not to log in again.
+    if (isCcpError(error) && error.code === "keychain-locked")
+      return problem(`The login keychain is locked: cannot check the stored login (${where}).`, error.hint);
     // Store errors name the item and the reason, never the secret.
     return problem(
       `The stored login (${where}) cannot be read: ${errorMessage(error)}`,
@@ -322,11 +339,18 @@ function checkAccountOverlay(env: Env, account: AccountRow, scope: Scope, fix: b
   const before = checkOverlay(paths);
   if (before.base !== "present") return out;
   const drift = before.missing.length + before.wrong.length + before.stale.length;
+  const mergeable = before.conflicts.filter((c) => c.kind === "directory" || c.name === "history.jsonl");
   let conflicts = before.conflicts;
-  if (drift > 0 && fix) {
-    const report = syncOverlay(paths);
+  if ((drift > 0 || mergeable.length > 0) && fix) {
+    const report = syncOverlay(paths, { mergeIntoBase: true });
     const changed = [
-      ...report.created.map((n) => `linked ${n}`),
+      ...report.merged.map(
+        (m) =>
+          `merged ${join(account.configDir, m.name)} into ${join(env.claudeDir, m.name)} (${m.moved} moved, ${m.duplicates} identical dropped${m.linked ? ", then linked" : ""})`,
+      ),
+      ...report.created
+        .filter((n) => !report.merged.some((m) => m.name === n && m.linked))
+        .map((n) => `linked ${n}`),
       ...report.fixed.map((f) => `repointed ${f.name} (it pointed at ${f.previousTarget})`),
       ...report.removed.map((r) => `removed the stale link ${r.name}`),
     ];
@@ -354,13 +378,7 @@ function checkAccountOverlay(env: Env, account: AccountRow, scope: Scope, fix: b
       }),
     );
   }
-  for (const c of conflicts) {
-    out.push(
-      finding("overlay", scope, "problem", `${c.message}.`, {
-        fix: `Move what you want to keep from ${c.path} into ${join(env.claudeDir, c.name)}, delete it, then run \`ccp doctor --fix\`.`,
-      }),
-    );
-  }
+  for (const c of conflicts) out.push(overlayConflictFinding(env, scope, c, fix));
   if (drift === 0 && conflicts.length === 0) {
     out.push(
       finding("overlay", scope, "ok", `All ${before.ok.length} shared entries of ${env.claudeDir} linked.`),
@@ -375,6 +393,96 @@ function checkAccountOverlay(env: Env, account: AccountRow, scope: Scope, fix: b
         `${f.path} links to ${f.target}, outside ${env.claudeDir}; left alone.`,
       ),
     );
+  }
+  return out;
+}
+
+/** A real entry where a link belongs. cc-pool never deletes to resolve it. */
+function overlayConflictFinding(
+  env: Env,
+  scope: Scope,
+  c: ReturnType<typeof checkOverlay>["conflicts"][number],
+  fixed: boolean,
+): Finding {
+  const baseEntry = join(env.claudeDir, c.name);
+  if (c.collisions !== undefined && c.collisions.length > 0) {
+    return finding("overlay", scope, "problem", `${c.message}.`, {
+      fix: `Compare ${c.collisions.map((p) => join(c.path, p)).join(", ")} with the same paths under ${baseEntry}; keep one copy of each (rename or remove the other yourself), then run \`ccp doctor --fix\`.`,
+    });
+  }
+  if (!fixed && (c.kind === "directory" || c.name === "history.jsonl")) {
+    return finding("overlay", scope, "problem", `${c.message}.`, {
+      fix: `Run \`ccp doctor --fix\` to move its files into ${baseEntry} (nothing is overwritten) and link it.`,
+      fixable: true,
+    });
+  }
+  return finding("overlay", scope, "problem", `${c.message}.`, {
+    fix: `Move what you want to keep from ${c.path} into ${baseEntry}, delete it, then run \`ccp doctor --fix\`.`,
+  });
+}
+
+/** What the last `.claude.json` merges of this account moved, so a setting that flowed can be traced. */
+function checkSettingsFlow(account: AccountRow, scope: Scope): Finding[] {
+  const history = readFlowHistory(join(account.configDir, ".claude.json"));
+  const last = history.at(-1);
+  if (last === undefined) return [];
+  const parts = [
+    last.toBase.length > 0 ? `to ~/.claude.json: ${last.toBase.join(", ")}` : "",
+    last.toAccount.length > 0 ? `from ~/.claude.json: ${last.toAccount.join(", ")}` : "",
+    last.conflicts.length > 0
+      ? `changed on both sides: ${last.conflicts.map((c) => `${c.key} (${c.winner === "base" ? "~/.claude.json" : "the account"} won, newer)`).join(", ")}`
+      : "",
+  ].filter((p) => p !== "");
+  return [
+    finding(
+      "settings-flow",
+      scope,
+      "info",
+      `Last settings merge (${new Date(last.atMs).toISOString()}): ${parts.join("; ")}.`,
+      {
+        changed: history.flatMap((e) => [
+          ...e.toBase.map((k) => `${k} → ~/.claude.json`),
+          ...e.toAccount.map((k) => `${k} → account`),
+        ]),
+      },
+    ),
+  ];
+}
+
+function overrideFinding(override: LoginOverride, scope: Scope): Finding {
+  if (override.removed) {
+    return finding(
+      "login-override",
+      scope,
+      "info",
+      `${override.source} is set: ${override.effect}; \`ccp run\` removes it from the session's environment.`,
+      { fix: `Unset ${override.source} in your shell to silence this.` },
+    );
+  }
+  const where = override.source.includes(" ") ? override.source : `${override.source} (environment)`;
+  return finding(
+    "login-override",
+    scope,
+    "problem",
+    `${where}: ${override.effect.replace(/^this session/, "every pooled session")}, not the pooled account's subscription.`,
+    {
+      fix: override.source.includes("settings.json")
+        ? `Remove it from ${override.source.split(" ")[0]} in ~/.claude (shared by every account) to run on the pool.`
+        : override.source.includes(".claude.json")
+          ? "Log the account in again with its subscription (`/login` inside claude, choose the Claude account)."
+          : `Unset ${override.source} before \`ccp run\` to run on the pool.`,
+    },
+  );
+}
+
+/** Every login override of claude-code.md §6 that applies to pooled sessions. */
+function checkLoginOverrides(env: Env, accounts: AccountRow[]): Finding[] {
+  const out = [...environmentOverrides(env.raw), ...settingsOverrides(env.claudeDir)].map((o) =>
+    overrideFinding(o, null),
+  );
+  for (const account of accounts) {
+    const scope = { id: account.id, name: account.name };
+    for (const o of accountConfigOverrides(account.configDir)) out.push(overrideFinding(o, scope));
   }
   return out;
 }
@@ -399,46 +507,46 @@ function checkBase(env: Env, fix: boolean): Finding[] {
       }),
     ];
   }
-  const plansDir = join(env.claudeDir, "plans");
-  const plans = kindOf(plansDir);
-  if (plans === "dir") return [finding("base-plans", null, "ok", `${plansDir} exists.`)];
-  if (plans === "other") {
-    return [
-      finding("base-plans", null, "problem", `${plansDir} is not a folder, so plans cannot be shared.`, {
-        fix: `Move ${plansDir} aside; \`ccp doctor --fix\` then creates the folder.`,
-      }),
-    ];
+  return [checkBaseSharedDirs(env, fix)];
+}
+
+/** The shared dirs sessions create must exist in the base, or each account grows its own. */
+function checkBaseSharedDirs(env: Env, fix: boolean): Finding {
+  const { missing, blocked } = missingBaseSharedDirs(env.claudeDir);
+  if (blocked.length > 0) {
+    return finding(
+      "base-dirs",
+      null,
+      "problem",
+      `${blocked.map((n) => join(env.claudeDir, n)).join(", ")} ${blocked.length === 1 ? "is" : "are"} not a folder, so ${blocked.length === 1 ? "it" : "they"} cannot be shared.`,
+      { fix: "Move it aside; `ccp doctor --fix` then creates the folder." },
+    );
   }
+  if (missing.length === 0)
+    return finding("base-dirs", null, "ok", `The shared folders exist in ${env.claudeDir}.`);
   if (!fix) {
-    return [
-      finding(
-        "base-plans",
-        null,
-        "problem",
-        `${plansDir} is missing: plans written in pooled sessions would stay in one account.`,
-        {
-          fix: "Run `ccp doctor --fix` to create the empty folder (the only change cc-pool makes to ~/.claude).",
-          fixable: true,
-        },
-      ),
-    ];
+    return finding(
+      "base-dirs",
+      null,
+      "problem",
+      `${env.claudeDir} lacks ${missing.join(", ")}: sessions would write them per account and history would split.`,
+      {
+        fix: "Run `ccp doctor --fix` (or any `ccp run`) to create the empty folders.",
+        fixable: true,
+      },
+    );
   }
-  let result: ReturnType<typeof ensureBasePlans>;
   try {
-    result = ensureBasePlans(env.claudeDir);
-  } catch (error) {
-    return [
-      finding("base-plans", null, "problem", errorMessage(error), {
-        fix: isCcpError(error) ? error.hint : undefined,
-      }),
-    ];
-  }
-  return [
-    finding("base-plans", null, "fixed", `${plansDir} was missing.`, {
+    const result = ensureBaseSharedDirs(env.claudeDir);
+    return finding("base-dirs", null, "fixed", `${env.claudeDir} lacked ${missing.join(", ")}.`, {
       fixable: true,
-      changed: result === "created" ? [`created the empty folder ${plansDir}`] : [],
-    }),
-  ];
+      changed: result.created.map((n) => `created the empty folder ${join(env.claudeDir, n)}`),
+    });
+  } catch (error) {
+    return finding("base-dirs", null, "problem", errorMessage(error), {
+      fix: isCcpError(error) ? error.hint : undefined,
+    });
+  }
 }
 
 function checkAlias(env: Env): Finding {
@@ -491,7 +599,7 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Docto
   if (db) {
     try {
       const accounts = listAccounts(db);
-      // Plans first: the new folder is then linked by the overlay repair below.
+      // Shared dirs first: the new folders are then linked by the overlay repair below.
       if (accounts.length > 0) findings.push(...checkBase(env, options.fix));
       const store = createCredentialStore(env);
       for (const account of accounts) {
@@ -507,7 +615,9 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Docto
         findings.push(...checkIdentity(db, account, scope, claude.bin, options.fix));
         findings.push(await checkCredential(store, account, scope, claude.bin, nowMs));
         findings.push(...checkAccountOverlay(env, account, scope, options.fix));
+        findings.push(...checkSettingsFlow(account, scope));
       }
+      findings.push(...checkLoginOverrides(env, accounts));
     } finally {
       db.close();
     }

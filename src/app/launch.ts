@@ -1,29 +1,25 @@
 // `ccp run`: choose, prepare, announce, then the spawn-and-wait shim. The shim lives exactly as
 // long as claude: it forwards signals, records the end of the session and returns claude's status.
+// The waiting is handed to a small fresh image of this binary (shim.ts); afterClaude() below runs
+// once claude has exited, in either.
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
-import { mergeShareableKeys } from "../overlay/claude-json.ts";
-import { syncOverlay } from "../overlay/symlinks.ts";
 import type { AccountRow } from "../store/accounts.ts";
 import { type Db, openDb, writeTx } from "../store/db.ts";
 import { daemonAlive } from "../store/meta.ts";
 import { closeSession, getPin, liveSessions, setPin } from "../store/sessions.ts";
 import { log } from "../ui/log.ts";
 import { flushOutput } from "../ui/output.ts";
+import { checkInAccountFiles, prepareAccountFiles } from "./account-files.ts";
 import { findClaude } from "./claude-bin.ts";
+import { findLoginOverrides, neutraliseOverrides, overrideWarning } from "./login-overrides.ts";
 import { openExistingPool } from "./pool.ts";
 import { type Selection, announceLine, selectAccount } from "./select.ts";
 import { type Handoff, SpawnError, handOff, spawnAndWait } from "./shim.ts";
 
 export { FORWARDED_SIGNALS, IGNORED_SIGNALS, spawnAndWait } from "./shim.ts";
 
-/** Variables that make claude ignore the config dir's login. */
-export const OVERRIDING_AUTH_VARS = [
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-] as const;
 const DEPTH_VAR = "CCP_RUN_DEPTH";
 const MAX_DEPTH = 4;
 
@@ -38,11 +34,9 @@ export function launchEnv(env: Env, configDir: string): Record<string, string> {
   out.CLAUDE_CONFIG_DIR = configDir;
   if (!out.CLAUDE_CODE_PLUGIN_CACHE_DIR) out.CLAUDE_CODE_PLUGIN_CACHE_DIR = pluginCacheDir(env);
   out[DEPTH_VAR] = String(Number(env.raw[DEPTH_VAR] ?? 0) + 1);
+  // It would move the session onto the login stored in another folder (claude-code.md §6).
+  neutraliseOverrides(out);
   return out;
-}
-
-export function overridingAuthVars(env: Env): string[] {
-  return OVERRIDING_AUTH_VARS.filter((k) => (env.raw[k] ?? "") !== "");
 }
 
 /** Brings the account dir up to date with the base before claude reads it. */
@@ -52,17 +46,7 @@ export async function prepareAccount(
   account: AccountRow,
   ownSessionId: number,
 ): Promise<void> {
-  const report = syncOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });
-  for (const c of report.conflicts) log.warn(`${c.path}: ${c.message} (run \`ccp doctor\`).`);
-  const merged = mergeShareableKeys({
-    baseJsonPath: env.claudeJson,
-    accountJsonPath: join(account.configDir, ".claude.json"),
-  });
-  if (merged.skipped?.reason === "account-unparsable") {
-    log.warn(
-      `${merged.skipped.path} is not valid JSON; settings from ~/.claude.json were not merged (run \`ccp doctor\`).`,
-    );
-  }
+  prepareAccountFiles(env, account.configDir);
   // With a daemon running, it keeps idle logins fresh; otherwise do it here, only when no other
   // session owns this account's refresh.
   if (daemonAlive(db, Date.now())) return;
@@ -92,11 +76,9 @@ function announce(env: Env, selection: Selection): void {
   log.info(announceLine(selection));
   const warning = selection.decision.warning;
   if (warning) log.warn(warning);
-  const overriding = overridingAuthVars(env);
-  if (overriding.length > 0) {
-    log.warn(
-      `${overriding.join(", ")} ${overriding.length === 1 ? "is" : "are"} set: claude will use ${overriding.length === 1 ? "it" : "them"} instead of ${selection.account.name}'s subscription. Unset ${overriding.length === 1 ? "it" : "them"} to run on the pool.`,
-    );
+  const label = selection.account.email ?? selection.account.name;
+  for (const override of findLoginOverrides({ env: env.raw, configDir: selection.account.configDir })) {
+    log.warn(overrideWarning(override, label));
   }
 }
 
@@ -156,7 +138,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     throw error;
   }
   const { account, sessionId } = selection;
-  const session = { sessionId, accountId: account.id, cwd: options.cwd };
+  const session = { sessionId, accountId: account.id, configDir: account.configDir, cwd: options.cwd };
   let exitCode: number | null = null;
   try {
     try {
@@ -205,13 +187,18 @@ function childDiff(env: Env, childEnv: Record<string, string>): Pick<Handoff, "c
 
 /**
  * Everything that happens once claude has exited, in the in-process shim and in the handed-off one
- * alike: the one post-exit call site. It closes the session row first (that must always happen);
- * later steps (write-backs, offers) go after it and may import what they need.
+ * alike: the one post-exit call site. `exitCode` is null when claude never ran. The session row is
+ * closed whatever happens before; later steps (offers, …) go after the write-back and may import
+ * what they need.
  */
 export async function afterClaude(
   env: Env,
-  session: Pick<Handoff, "sessionId" | "accountId" | "cwd">,
+  session: Pick<Handoff, "sessionId" | "accountId" | "configDir" | "cwd">,
   exitCode: number | null,
 ): Promise<void> {
-  checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
+  try {
+    if (exitCode !== null) checkInAccountFiles(env, session.configDir);
+  } finally {
+    checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
+  }
 }

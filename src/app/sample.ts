@@ -2,6 +2,7 @@
 // select/status and by the daemon. Tokens are read here and never leave this function.
 import type { Env } from "../env.ts";
 import { isCcpError } from "../errors.ts";
+import { KEYCHAIN_LOCKED } from "../secrets/keychain-status.ts";
 import type { CredentialStore } from "../secrets/types.ts";
 import type { AccountRow } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
@@ -52,6 +53,9 @@ export async function pollAccount(
   try {
     accessToken = (await store.read(account.configDir))?.claudeAiOauth?.accessToken;
   } catch (error) {
+    // A locked keychain hides the login, it does not lose it: skip the account this round.
+    if (isCcpError(error) && error.code === "keychain-locked")
+      return { ...base, takenAtMs: now(), status: "error", error: KEYCHAIN_LOCKED };
     const message = isCcpError(error) ? error.message : "the stored login could not be read";
     return { ...base, takenAtMs: now(), status: "error", error: message };
   }

@@ -45,6 +45,7 @@ export interface Handoff {
   pid: number;
   sessionId: number;
   accountId: number;
+  configDir: string;
   cwd: string;
   bin: string;
   args: string[];
@@ -157,6 +158,7 @@ function parseHandoff(raw: string): Handoff | undefined {
       h.pid === process.pid &&
       Number.isInteger(h.sessionId) &&
       Number.isInteger(h.accountId) &&
+      typeof h.configDir === "string" &&
       typeof h.cwd === "string" &&
       typeof h.bin === "string" &&
       Array.isArray(h.args) &&

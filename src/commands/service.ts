@@ -52,6 +52,7 @@ export default defineCommand({
       const nowMs = Date.now();
       const lines = [
         `Service:    ${st.manager === "none" ? `none (${st.managerReason})` : `${st.managerName}, ${st.installed ? "installed" : "not installed"}${st.file ? ` (${st.file})` : ""}`}`,
+        ...(st.settings ? [`Settings:   ${st.settings}`] : []),
         `Daemon:     ${st.running ? `running (pid ${st.pid}, version ${st.version}, heartbeat ${ago(st.heartbeatAtMs, nowMs)})` : "not running"}`,
         `Last poll:  ${ago(st.lastPollAtMs, nowMs)}`,
         `Last error: ${st.lastError ? `${st.lastError} (${ago(st.lastErrorAtMs, nowMs)})` : "none"}`,

@@ -7,7 +7,7 @@ import { openPool } from "../app/pool.ts";
 import { expiresSoon, refreshIdleAccount } from "../app/refresh.ts";
 import { type PollResult, pollAccount, recordPoll } from "../app/sample.ts";
 import type { Env } from "../env.ts";
-import { syncOverlay } from "../overlay/symlinks.ts";
+import { ensureBaseSharedDirs, syncOverlay } from "../overlay/symlinks.ts";
 import { createCredentialStore } from "../secrets/index.ts";
 import type { CredentialStore } from "../secrets/types.ts";
 import { type AccountRow, accountDirName, listAccounts } from "../store/accounts.ts";
@@ -396,10 +396,25 @@ class Daemon {
   }
 
   private syncOverlays(): void {
+    try {
+      const dirs = ensureBaseSharedDirs(this.env.claudeDir);
+      if (dirs.created.length > 0)
+        this.log.info(`created shared dirs in ~/.claude: ${dirs.created.join(", ")}`);
+    } catch (error) {
+      this.log.warn((error as Error).message);
+    }
     for (const account of this.accounts) {
       let trouble = "";
       try {
-        const report = syncOverlay({ baseDir: this.env.claudeDir, accountDir: account.configDir });
+        const report = syncOverlay(
+          { baseDir: this.env.claudeDir, accountDir: account.configDir },
+          { mergeIntoBase: true },
+        );
+        for (const m of report.merged) {
+          this.log.info(
+            `${label(account)}: merged ${m.name} into ~/.claude (${m.moved} moved, ${m.duplicates} identical)`,
+          );
+        }
         const changed = report.created.length + report.fixed.length + report.removed.length;
         if (changed > 0) this.log.info(`${label(account)}: overlay updated (${changed} link(s))`);
         if (report.conflicts.length > 0)

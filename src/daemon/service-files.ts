@@ -2,7 +2,7 @@
 // unit. Both restart the daemon only when it fails (a clean exit means it stepped aside for another
 // daemon or was stopped on purpose) and both cap how fast a crashing daemon is restarted.
 
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { type SelfFacts, stableSelfCommand } from "../app/self-path.ts";
 export const LAUNCHD_LABEL = "com.cc-pool.daemon";
 export const SYSTEMD_UNIT_NAME = "cc-pool.service";
@@ -38,6 +38,20 @@ const FORWARDED_VARS = [
   "CCP_COREFOUNDATION_LIB",
   "CCP_SECURITY_BIN",
 ];
+
+/**
+ * The settings a service started without the installing shell's environment would lose: every
+ * forwarded CCP_* variable that is set, except CCP_HOME at its default. `brew services` starts the
+ * daemon with no environment of its own, so any of these rules it out.
+ */
+export function customSettings(raw: Record<string, string | undefined>, home: string): string[] {
+  return FORWARDED_VARS.filter((key) => {
+    const value = raw[key];
+    if (value === undefined || value === "") return false;
+    if (key === "CCP_HOME") return resolve(value) !== join(home, ".cc-pool");
+    return true;
+  });
+}
 
 export function serviceSpec(options: {
   program: string[];

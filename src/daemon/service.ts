@@ -22,6 +22,7 @@ import { DAEMON_LOG_KEEP, DAEMON_LOG_NAME } from "./log.ts";
 import {
   HOMEBREW_FORMULA,
   LAUNCHD_LABEL,
+  customSettings,
   SYSTEMD_UNIT_NAME,
   renderLaunchAgent,
   renderSystemdUnit,
@@ -32,6 +33,17 @@ import { type DaemonState, readDaemonState } from "./state.ts";
 
 export const MANUAL_COMMAND = "nohup ccp daemon >/dev/null 2>&1 &";
 const STOP_WAIT_MS = 5_000;
+/** How long `bootout` may take to let go of the label before `bootstrap` is tried anyway. */
+const BOOTOUT_WAIT_MS = 10_000;
+/** launchctl's "Input/output error" and "Operation already in progress": the bootout race. */
+const BOOTSTRAP_RETRY_CODES = new Set([5, 37]);
+const BOOTSTRAP_ATTEMPTS = 6;
+const BOOTSTRAP_FIRST_DELAY_MS = 100;
+/** How long a freshly started job is watched for an early exit. */
+const START_WATCH_MS = 2_000;
+const START_WATCH_STEP_MS = 250;
+export const LOGIN_ITEMS_HINT =
+  "If cc-pool is switched off under System Settings > General > Login Items (Allow in the Background), switch it on and run `ccp service install` again.";
 
 export interface CommandResult {
   code: number;
@@ -52,6 +64,12 @@ export interface ServiceHost {
   /** cc-pool runs from a Homebrew Cellar. */
   homebrew: boolean;
   now(): number;
+  /** Waits (retry back-off, polling launchctl); defaults to a real sleep. */
+  sleep?(ms: number): Promise<void>;
+}
+
+function pause(host: ServiceHost, ms: number): Promise<void> {
+  return host.sleep ? host.sleep(ms) : Bun.sleep(ms);
 }
 
 export type ManagerKind = "launchd" | "brew" | "systemd" | "none";
@@ -64,6 +82,8 @@ export interface Manager {
   file: string | null;
   /** Why there is no manager (kind "none"). */
   reason?: string;
+  /** Which environment the daemon runs with, for `ccp service status`. */
+  note?: string;
 }
 
 function firstLine(text: string): string {
@@ -83,13 +103,30 @@ export function launchAgentPath(env: Env, label = LAUNCHD_LABEL): string {
 /** Which service manager this machine offers the daemon. */
 export async function detectManager(env: Env, host: ServiceHost): Promise<Manager> {
   if (host.platform === "darwin") {
-    if (host.homebrew && host.which("brew"))
+    // `brew services` starts the daemon with no environment: only a pool on default settings may
+    // use it, anything else gets cc-pool's own LaunchAgent, which records the settings.
+    const custom = customSettings(env.raw, env.home);
+    if (host.homebrew && host.which("brew") && custom.length === 0)
       return {
         kind: "brew",
         name: "Homebrew service (brew services)",
         file: launchAgentPath(env, `homebrew.mxcl.${HOMEBREW_FORMULA}`),
+        note: `default settings (${join(env.home, ".cc-pool")}); brew services passes no CCP_* variables`,
       };
-    if (host.which("launchctl")) return { kind: "launchd", name: "LaunchAgent", file: launchAgentPath(env) };
+    if (host.which("launchctl")) {
+      const settings =
+        custom.length > 0 ? `recorded in the LaunchAgent: ${custom.join(", ")}` : "default settings";
+      const instead =
+        host.homebrew && custom.length > 0
+          ? "; its own LaunchAgent rather than brew services, which would drop them"
+          : "";
+      return {
+        kind: "launchd",
+        name: "LaunchAgent",
+        file: launchAgentPath(env),
+        note: `${settings}${instead}`,
+      };
+    }
     return { kind: "none", name: "none", file: null, reason: "launchctl was not found" };
   }
   if (host.platform === "linux") {
@@ -105,7 +142,13 @@ export async function detectManager(env: Env, host: ServiceHost): Promise<Manage
         reason: `there is no systemd user session (${detail})`,
       };
     }
-    return { kind: "systemd", name: "systemd user unit", file: systemdUnitPath(env) };
+    const custom = customSettings(env.raw, env.home);
+    return {
+      kind: "systemd",
+      name: "systemd user unit",
+      file: systemdUnitPath(env),
+      note: custom.length > 0 ? `recorded in the unit: ${custom.join(", ")}` : "default settings",
+    };
   }
   return {
     kind: "none",
@@ -190,6 +233,9 @@ export async function installService(env: Env, pool: PoolAccess, host: ServiceHo
     return { installed: true, manager, file: manager.file, changed: true };
   }
   const spec = serviceSpec({ program: host.program, ccpHome: env.ccpHome, raw: env.raw });
+  // The service's WorkingDirectory and log live in CCP_HOME: launchd cannot start a job whose
+  // WorkingDirectory is missing, and systemd's daemon would have nowhere to write.
+  mkdirSync(env.ccpHome, { recursive: true, mode: 0o700 });
   const file = manager.file as string;
   const text = manager.kind === "launchd" ? renderLaunchAgent(spec) : renderSystemdUnit(spec);
   const previous = existsSync(file) ? readFileSync(file, "utf8") : null;
@@ -212,17 +258,79 @@ export async function installService(env: Env, pool: PoolAccess, host: ServiceHo
   const state = await launchdLoaded(host, spec.label);
   if (!changed && state.running) return { installed: true, manager, file, changed: false };
   await stopRunningDaemon(env, pool, host);
-  if (state.loaded && changed) {
-    await host.run(["launchctl", "bootout", `gui/${host.uid}/${spec.label}`]);
-  }
-  if (!state.loaded || changed) {
-    await must(host, ["launchctl", "bootstrap", `gui/${host.uid}`, file], "load the LaunchAgent");
-  }
+  if (state.loaded && changed) await bootout(host, spec.label);
+  if (!state.loaded || changed) await bootstrap(host, file);
   const after = await launchdLoaded(host, spec.label);
   if (!after.running) {
     await must(host, ["launchctl", "kickstart", `gui/${host.uid}/${spec.label}`], "start the LaunchAgent");
   }
+  await watchStart(host, spec.label, spec.outputLog);
   return { installed: true, manager, file, changed };
+}
+
+/** `bootout`, then wait until launchd has really let go of the label (it answers before it has). */
+async function bootout(host: ServiceHost, label: string): Promise<void> {
+  await host.run(["launchctl", "bootout", `gui/${host.uid}/${label}`]);
+  const deadline = host.now() + BOOTOUT_WAIT_MS;
+  let delay = 50;
+  while ((await launchdLoaded(host, label)).loaded && host.now() < deadline) {
+    await pause(host, delay);
+    delay = Math.min(delay * 2, 1_000);
+  }
+}
+
+/** `bootstrap`, retried with back-off while launchd still reports the bootout race (5 or 37). */
+async function bootstrap(host: ServiceHost, file: string): Promise<void> {
+  const argv = ["launchctl", "bootstrap", `gui/${host.uid}`, file];
+  let delay = BOOTSTRAP_FIRST_DELAY_MS;
+  for (let attempt = 1; ; attempt++) {
+    const r = await host.run(argv);
+    if (r.code === 0) return;
+    if (!BOOTSTRAP_RETRY_CODES.has(r.code) || attempt >= BOOTSTRAP_ATTEMPTS) {
+      const detail = firstLine(r.stderr) || firstLine(r.stdout) || `exit status ${r.code}`;
+      throw new CcpError(
+        "failure",
+        `Could not load the LaunchAgent: \`${argv.join(" ")}\` failed (${detail}).`,
+        {
+          hint: `${LOGIN_ITEMS_HINT} Otherwise run the daemon by hand: ${MANUAL_COMMAND}`,
+        },
+      );
+    }
+    await pause(host, delay);
+    delay *= 2;
+  }
+}
+
+/** `last exit code = 78: EX_CONFIG` → 78; `(never exited)` or absent → null. */
+export function lastExitCode(printed: string): number | null {
+  const m = /^\s*last exit code = (-?\d+)/m.exec(printed);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Watches the job briefly after it was started: a job that cannot start (missing paths, a binary
+ * that exits at once) shows up as a non-zero `last exit code` while not running. Success means
+ * it did not fail in that time, nothing more.
+ */
+async function watchStart(host: ServiceHost, label: string, outputLog: string): Promise<void> {
+  const deadline = host.now() + START_WATCH_MS;
+  for (;;) {
+    const r = await host.run(["launchctl", "print", `gui/${host.uid}/${label}`]);
+    const running =
+      r.code === 0 && (/^\s*state = running/m.test(r.stdout) || /^\s*pid = \d+/m.test(r.stdout));
+    const exit = r.code === 0 ? lastExitCode(r.stdout) : null;
+    if (!running && exit !== null && exit !== 0) {
+      throw new CcpError(
+        "failure",
+        `The LaunchAgent was loaded but the daemon exited at once (last exit code ${exit}).`,
+        {
+          hint: `See ${outputLog} and \`launchctl print gui/${host.uid}/${label}\`; run \`ccp daemon\` in a terminal to see why it stops. ${LOGIN_ITEMS_HINT}`,
+        },
+      );
+    }
+    if (host.now() >= deadline) return;
+    await pause(host, START_WATCH_STEP_MS);
+  }
 }
 
 export interface UninstallOptions {
@@ -308,8 +416,12 @@ export async function uninstallService(
       removedFile = file;
       await host.run(["systemctl", "--user", "daemon-reload"]);
     }
-  } else if (manager.kind === "launchd") {
-    const file = manager.file as string;
+  }
+  // On a Mac cc-pool's own LaunchAgent goes too, whichever manager the current settings pick: it
+  // may have been installed with other CCP_* settings than this shell has.
+  const ownAgent = host.platform === "darwin" ? launchAgentPath(env) : null;
+  if (manager.kind === "launchd" || (ownAgent && existsSync(ownAgent))) {
+    const file = ownAgent as string;
     await host.run(["launchctl", "bootout", `gui/${host.uid}/${LAUNCHD_LABEL}`]);
     if (existsSync(file)) {
       rmSync(file, { force: true });
@@ -340,6 +452,8 @@ export interface ServiceStatus {
   managerName: string;
   /** Why no manager is available, when there is none. */
   managerReason: string | null;
+  /** Which settings the service's daemon runs with (it does not see this shell's environment). */
+  settings: string | null;
   installed: boolean;
   file: string | null;
   running: boolean;
@@ -361,6 +475,7 @@ export async function serviceStatus(env: Env, pool: PoolAccess, host: ServiceHos
     manager: manager.kind,
     managerName: manager.name,
     managerReason: manager.reason ?? null,
+    settings: manager.note ?? null,
     installed: manager.file !== null && existsSync(manager.file),
     file: manager.file,
     running: daemon?.running ?? false,

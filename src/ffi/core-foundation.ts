@@ -1,23 +1,22 @@
-import { dlopen, type Library, type Pointer, read, toArrayBuffer } from "bun:ffi";
-import { DATA_SYMBOL, asPointer, dataSymbolAddress } from "./data-symbol.ts";
+import { dlopen, type Library, type Pointer } from "bun:ffi";
+import { CF, type CFRef, DATA_SYMBOL, constantAt, dataSymbolAddress } from "./data-symbol.ts";
 
 export const CF_STRING_ENCODING_UTF8 = 0x08000100;
 
+// Only what the Keychain lookups call: one symbol missing from the running macOS fails the whole
+// dlopen, so nothing is declared "just in case".
 const CORE_FOUNDATION_SYMBOLS = {
-  CFRelease: { args: ["ptr"], returns: "void" },
-  CFGetTypeID: { args: ["ptr"], returns: "u64" },
+  CFRelease: { args: [CF], returns: "void" },
+  CFGetTypeID: { args: [CF], returns: "u64" },
   CFStringGetTypeID: { args: [], returns: "u64" },
-  CFDataGetTypeID: { args: [], returns: "u64" },
   CFDictionaryGetTypeID: { args: [], returns: "u64" },
-  CFStringCreateWithCString: { args: ["ptr", "ptr", "u32"], returns: "ptr" },
-  CFStringGetLength: { args: ["ptr"], returns: "i64" },
+  CFStringCreateWithCString: { args: ["ptr", "ptr", "u32"], returns: CF },
+  CFStringGetLength: { args: [CF], returns: "i64" },
   CFStringGetMaximumSizeForEncoding: { args: ["i64", "u32"], returns: "i64" },
-  CFStringGetCString: { args: ["ptr", "ptr", "i64", "u32"], returns: "bool" },
-  CFDataCreate: { args: ["ptr", "ptr", "i64"], returns: "ptr" },
-  CFDataGetBytePtr: { args: ["ptr"], returns: "ptr" },
-  CFDataGetLength: { args: ["ptr"], returns: "i64" },
-  CFDictionaryCreate: { args: ["ptr", "ptr", "ptr", "i64", "ptr", "ptr"], returns: "ptr" },
-  CFDictionaryGetValue: { args: ["ptr", "ptr"], returns: "ptr" },
+  // Returns Boolean, an unsigned char: only the low byte of the register is defined.
+  CFStringGetCString: { args: [CF, "ptr", "i64", "u32"], returns: "u8" },
+  CFDictionaryCreate: { args: ["ptr", "ptr", "ptr", "i64", "ptr", "ptr"], returns: CF },
+  CFDictionaryGetValue: { args: [CF, CF], returns: CF },
   kCFBooleanTrue: DATA_SYMBOL,
   kCFTypeDictionaryKeyCallBacks: DATA_SYMBOL,
   kCFTypeDictionaryValueCallBacks: DATA_SYMBOL,
@@ -28,22 +27,20 @@ export type CoreFoundationSymbols = Library<typeof CORE_FOUNDATION_SYMBOLS>["sym
 export interface CoreFoundation {
   readonly symbols: CoreFoundationSymbols;
   /** Value of `kCFBooleanTrue` (a CFBooleanRef). */
-  readonly booleanTrue: Pointer;
+  readonly booleanTrue: CFRef;
   /** Addresses of the callback structs themselves: CFDictionaryCreate takes them by pointer. */
   readonly dictionaryKeyCallBacks: Pointer;
   readonly dictionaryValueCallBacks: Pointer;
-  readonly typeIds: { readonly string: bigint; readonly data: bigint; readonly dictionary: bigint };
+  readonly typeIds: { readonly string: bigint; readonly dictionary: bigint };
 }
 
 /** dlopens CoreFoundation (or a stand-in exporting the same names) at `path`. Throws if it cannot. */
 export function openCoreFoundation(path: string): CoreFoundation {
   const lib = dlopen(path, CORE_FOUNDATION_SYMBOLS);
   const s = lib.symbols;
-  const booleanTrue = asPointer(read.ptr(dataSymbolAddress(s.kCFBooleanTrue, "kCFBooleanTrue")) as Pointer);
-  if (!booleanTrue) throw new Error("kCFBooleanTrue is NULL");
   return {
     symbols: s,
-    booleanTrue,
+    booleanTrue: constantAt(s.kCFBooleanTrue, "kCFBooleanTrue"),
     dictionaryKeyCallBacks: dataSymbolAddress(
       s.kCFTypeDictionaryKeyCallBacks,
       "kCFTypeDictionaryKeyCallBacks",
@@ -54,14 +51,7 @@ export function openCoreFoundation(path: string): CoreFoundation {
     ),
     typeIds: {
       string: BigInt(s.CFStringGetTypeID()),
-      data: BigInt(s.CFDataGetTypeID()),
       dictionary: BigInt(s.CFDictionaryGetTypeID()),
     },
   };
-}
-
-/** Copies `length` bytes at `address` into memory Bun owns (the source dies with its CF object). */
-export function copyBytes(address: Pointer, length: number): Uint8Array {
-  if (length === 0) return new Uint8Array(0);
-  return new Uint8Array(toArrayBuffer(address, 0, length)).slice();
 }

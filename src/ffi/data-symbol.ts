@@ -1,4 +1,15 @@
-import type { Pointer } from "bun:ffi";
+import { type Pointer, read } from "bun:ffi";
+
+/**
+ * A CoreFoundation value (CFTypeRef, CFStringRef, …) as it crossed the FFI boundary: always a
+ * bigint, 0n for NULL. CoreFoundation hands out tagged pointers (short CFStrings: top bit set on
+ * arm64, low bit on x86_64, scrambled payload) above 2^53; a JS number would round their low bits
+ * away, so no CF value may ever pass through a `number` (declare them `u64`, never `ptr`).
+ */
+export type CFRef = bigint;
+
+/** Declaration for a CF value argument or result: `u64` keeps all 64 bits as a bigint. */
+export const CF = "u64" as const;
 
 /**
  * Declaration for an exported data symbol (a `kSec…`/`kCF…` constant). It is declared like a
@@ -13,31 +24,35 @@ export function dataSymbolAddress(symbol: unknown, name: string): Pointer {
   return address;
 }
 
+/**
+ * The CF value stored in an exported `const CFStringRef` (or CFBooleanRef) variable. Read with
+ * `read.u64`: `read.ptr` goes through a number and loses the low bits of a value above 2^53.
+ */
+export function constantAt(symbol: unknown, name: string): CFRef {
+  const value = read.u64(dataSymbolAddress(symbol, name));
+  if (value === 0n) throw new Error(`${name} is NULL`);
+  return value;
+}
+
 /** A NUL-terminated UTF-8 copy of `text`, to pass as `const char *`. */
 export function cString(text: string): Buffer {
   return Buffer.from(`${text}\0`, "utf8");
 }
 
-/** A one-slot out-parameter (`CFTypeRef *`); read it back with {@link readOutPointer}. */
-export function outPointer(): BigUint64Array {
+/** A one-slot out-parameter (`CFTypeRef *`); read it back with {@link readOutRef}. */
+export function outRef(): BigUint64Array {
   return new BigUint64Array(1);
 }
 
-export function readOutPointer(slot: BigUint64Array): Pointer | null {
+/** The CF value a call stored in an out-parameter, or null for NULL. */
+export function readOutRef(slot: BigUint64Array): CFRef | null {
   const value = slot[0] ?? 0n;
-  return value === 0n ? null : (Number(value) as Pointer);
+  return value === 0n ? null : value;
 }
 
-/** Normalises a returned pointer (Bun may hand back a bigint) to a Pointer or null. */
-export function asPointer(value: Pointer | bigint | null): Pointer | null {
-  if (value === null) return null;
-  if (typeof value === "bigint") return value === 0n ? null : (Number(value) as Pointer);
-  return value === 0 ? null : value;
-}
-
-/** An array of pointers (`const void **`) for CFDictionaryCreate. */
-export function pointerArray(pointers: readonly Pointer[]): BigUint64Array {
-  return BigUint64Array.from(pointers, (p) => BigInt(p));
+/** An array of CF values (`const void **`) for CFDictionaryCreate. */
+export function refArray(refs: readonly CFRef[]): BigUint64Array {
+  return BigUint64Array.from(refs);
 }
 
 export type { Pointer } from "bun:ffi";

@@ -11,10 +11,10 @@ import {
 } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { CcpError } from "../errors.ts";
-import { isProjected } from "./policy.ts";
+import { type MergeIntoBaseResult, mergeEntryIntoBase } from "./merge-into-base.ts";
+import { SHARED_BASE_DIRS, SHARED_BASE_FILES, isProjected } from "./policy.ts";
 
 export type BaseState = "present" | "missing" | "not-a-directory";
-export type BasePlansState = "present" | "missing" | "not-a-directory" | "no-base";
 
 export interface OverlayPaths {
   /** `~/.claude`: only read here, never written. */
@@ -29,6 +29,8 @@ export interface OverlayConflict {
   path: string;
   kind: "file" | "directory" | "other" | "error";
   message: string;
+  /** For a real dir that was merged: the paths (relative to it) that differ from the base's. */
+  collisions?: string[];
 }
 
 /** A symlink that is not ours to manage: it points outside the base and has no base entry. */
@@ -50,12 +52,23 @@ export interface OverlayReport {
   foreign: ForeignLink[];
   /** Names that were already linked correctly. */
   ok: string[];
+  /** Real shared entries of the account moved into the base (with `mergeIntoBase`). */
+  merged: MergeIntoBaseResult[];
+}
+
+export interface SyncOptions {
+  /**
+   * Move a real shared dir (or `history.jsonl`) the account grew into the base, never over an
+   * existing file, then link it. Name collisions stay where they are and are reported.
+   */
+  mergeIntoBase?: boolean;
 }
 
 export interface OverlayCheck {
   base: BaseState;
   account: "present" | "missing";
-  basePlans: BasePlansState;
+  /** Shared dirs the base lacks (`ensureBaseSharedDirs` creates them). */
+  baseMissing: string[];
   ok: string[];
   missing: string[];
   wrong: { name: string; path: string; target: string; expected: string }[];
@@ -182,15 +195,6 @@ function planOverlay(baseDir: string, accountDir: string, entries: Map<string, D
   return plan;
 }
 
-function basePlansState(baseDir: string, base: BaseState): BasePlansState {
-  if (base !== "present") return "no-base";
-  try {
-    return statSync(join(baseDir, "plans")).isDirectory() ? "present" : "not-a-directory";
-  } catch {
-    return "missing";
-  }
-}
-
 /** A link's target, or undefined when it vanished since the readdir (a concurrent sync removed it). */
 function readLink(path: string): string | undefined {
   try {
@@ -214,14 +218,21 @@ function isSymlink(path: string): boolean {
  * gone, and never touches a real file or dir (reported as a conflict). Idempotent; one readdir of
  * each dir plus a readlink per link, so it is cheap enough for every `ccp run`.
  */
-export function syncOverlay(paths: OverlayPaths): OverlayReport {
+export function syncOverlay(paths: OverlayPaths, options: SyncOptions = {}): OverlayReport {
   const baseDir = resolve(paths.baseDir);
   const accountDir = resolve(paths.accountDir);
-  const entries = readAccountEntries(accountDir);
+  let entries = readAccountEntries(accountDir);
   if (entries === undefined) {
     throw new CcpError("failure", `The account dir ${accountDir} does not exist.`, {
       hint: "Run `ccp doctor` to see which account is affected; remove and re-add it with `ccp add`.",
     });
+  }
+  const merged: MergeIntoBaseResult[] = [];
+  if (options.mergeIntoBase && readBaseState(baseDir) === "present") {
+    const mergeable = mergeableEntries(baseDir, entries);
+    for (const name of mergeable)
+      merged.push(mergeEntryIntoBase(join(accountDir, name), join(baseDir, name), name));
+    if (mergeable.length > 0) entries = readAccountEntries(accountDir) ?? new Map();
   }
   const plan = planOverlay(baseDir, accountDir, entries);
   const report: OverlayReport = {
@@ -229,9 +240,10 @@ export function syncOverlay(paths: OverlayPaths): OverlayReport {
     created: [],
     fixed: [],
     removed: [],
-    conflicts: [...plan.conflicts],
+    conflicts: plan.conflicts.map((c) => withCollisions(c, merged)),
     foreign: plan.foreign,
     ok: plan.ok,
+    merged: merged.filter((m) => m.moved + m.duplicates > 0 || m.linked),
   };
   const failed = (name: string, path: string, cause: unknown): void => {
     report.conflicts.push({ name, path, kind: "error", message: `${path}: ${(cause as Error).message}` });
@@ -290,17 +302,126 @@ export function syncOverlay(paths: OverlayPaths): OverlayReport {
   return report;
 }
 
+/**
+ * Real entries of the account that belong in the base: a real dir whose base entry is a dir, and
+ * a known shared dir or file the base does not have at all (sessions create those at once).
+ */
+function mergeableEntries(baseDir: string, entries: Map<string, Dirent>): string[] {
+  const names: string[] = [];
+  for (const [name, entry] of entries) {
+    if (!isProjected(name) || entry.isSymbolicLink()) continue;
+    const base = lstatSync(join(baseDir, name), { throwIfNoEntry: false });
+    if (entry.isDirectory()) {
+      if (base?.isDirectory() || (base === undefined && SHARED_BASE_DIRS.includes(name))) names.push(name);
+    } else if (entry.isFile() && base === undefined && SHARED_BASE_FILES.includes(name)) {
+      names.push(name);
+    }
+  }
+  return names.sort();
+}
+
+function withCollisions(conflict: OverlayConflict, merged: MergeIntoBaseResult[]): OverlayConflict {
+  const result = merged.find((m) => m.name === conflict.name);
+  if (result === undefined) return conflict;
+  if (result.error !== undefined) {
+    return {
+      ...conflict,
+      kind: "error",
+      message: `${conflict.path} could not be merged into the base: ${result.error}`,
+    };
+  }
+  if (result.collisions.length === 0) return conflict;
+  const shown = result.collisions.slice(0, 3).join(", ");
+  const more = result.collisions.length > 3 ? ` and ${result.collisions.length - 3} more` : "";
+  return {
+    ...conflict,
+    collisions: result.collisions,
+    message: `${conflict.path} is a real directory; its other files were moved into the base, but ${shown}${more} also exist${result.collisions.length === 1 ? "s" : ""} there with different content`,
+  };
+}
+
+/**
+ * Creates every missing shared dir of `SHARED_BASE_DIRS` in the base (empty, 0700), so the first
+ * pooled session writes through a link instead of into a per-account dir. Never creates
+ * `~/.claude` itself and never touches an entry that exists (a file in the way is reported).
+ */
+export function ensureBaseSharedDirs(baseDir: string): BaseDirsResult {
+  const dir = resolve(baseDir);
+  const result: BaseDirsResult = { base: readBaseState(dir), created: [], present: [], blocked: [] };
+  if (result.base !== "present") return result;
+  for (const name of SHARED_BASE_DIRS) {
+    const path = join(dir, name);
+    const kind = entryKind(path);
+    if (kind === "dir") {
+      result.present.push(name);
+      continue;
+    }
+    if (kind === "other") {
+      result.blocked.push(name);
+      continue;
+    }
+    try {
+      mkdirSync(path, { mode: 0o700 });
+      result.created.push(name);
+    } catch (cause) {
+      if (errnoCode(cause) === "EEXIST") {
+        if (entryKind(path) === "dir") result.present.push(name);
+        else result.blocked.push(name);
+        continue;
+      }
+      throw new CcpError("failure", `Cannot create ${path}: ${(cause as Error).message}.`, {
+        hint: `Create the folder yourself (\`mkdir ${path}\`) so it is shared across accounts.`,
+        cause,
+      });
+    }
+  }
+  return result;
+}
+
+export interface BaseDirsResult {
+  base: BaseState;
+  created: string[];
+  present: string[];
+  /** Names held by something that is not a dir (a file, a link to nowhere): left alone. */
+  blocked: string[];
+}
+
+/** Shared dirs the base lacks (for `ccp doctor`), without creating anything. */
+export function missingBaseSharedDirs(baseDir: string): { missing: string[]; blocked: string[] } {
+  const dir = resolve(baseDir);
+  const out = { missing: [] as string[], blocked: [] as string[] };
+  if (readBaseState(dir) !== "present") return out;
+  for (const name of SHARED_BASE_DIRS) {
+    const kind = entryKind(join(dir, name));
+    if (kind === "missing") out.missing.push(name);
+    else if (kind === "other") out.blocked.push(name);
+  }
+  return out;
+}
+
+function entryKind(path: string): "dir" | "other" | "missing" {
+  try {
+    // stat: a shared dir kept elsewhere and linked into ~/.claude still counts as present.
+    return statSync(path).isDirectory() ? "dir" : "other";
+  } catch (cause) {
+    if (errnoCode(cause) === "ENOENT" && lstatSync(path, { throwIfNoEntry: false }) === undefined) {
+      return "missing";
+    }
+    return "other";
+  }
+}
+
 /** The same analysis as `syncOverlay`, without changing anything (for `ccp doctor`). */
 export function checkOverlay(paths: OverlayPaths): OverlayCheck {
   const baseDir = resolve(paths.baseDir);
   const accountDir = resolve(paths.accountDir);
   const entries = readAccountEntries(accountDir);
   const plan = planOverlay(baseDir, accountDir, entries ?? new Map());
-  const basePlans = basePlansState(baseDir, plan.base);
+  const baseMissing = missingBaseSharedDirs(baseDir).missing;
   const check: OverlayCheck = {
     base: plan.base,
     account: entries === undefined ? "missing" : "present",
-    basePlans,
+    baseMissing,
     ok: plan.ok,
     missing: plan.create,
     wrong: plan.fix.map(({ name, target }) => ({
@@ -316,7 +437,7 @@ export function checkOverlay(paths: OverlayPaths): OverlayCheck {
   };
   check.healthy =
     check.account === "present" &&
-    basePlans !== "missing" &&
+    baseMissing.length === 0 &&
     check.missing.length === 0 &&
     check.wrong.length === 0 &&
     check.stale.length === 0 &&
@@ -348,27 +469,6 @@ export function teardownOverlay(paths: OverlayPaths): { removed: string[]; kept:
     }
   }
   return result;
-}
-
-/**
- * The one change cc-pool makes to the base: an empty `plans/` when it is missing, so plan-mode
- * plans written in pooled sessions land in the shared base instead of a per-account real dir.
- * Never creates `~/.claude` itself.
- */
-export function ensureBasePlans(baseDir: string): BasePlansState | "created" {
-  const dir = resolve(baseDir);
-  const state = basePlansState(dir, readBaseState(dir));
-  if (state !== "missing") return state;
-  try {
-    mkdirSync(join(dir, "plans"));
-    return "created";
-  } catch (cause) {
-    if (errnoCode(cause) === "EEXIST") return basePlansState(dir, "present");
-    throw new CcpError("failure", `Cannot create ${join(dir, "plans")}: ${(cause as Error).message}.`, {
-      hint: "Create the folder yourself (`mkdir ~/.claude/plans`) so plans are shared across accounts.",
-      cause,
-    });
-  }
 }
 
 function readBaseState(baseDir: string): BaseState {

@@ -1,29 +1,21 @@
-// Keychain reads through Security.framework. Loaded only by keychain-store.ts, lazily: this is the
-// one policy module that pulls in the bun:ffi bindings.
-import {
-  CF_STRING_ENCODING_UTF8,
-  type CoreFoundation,
-  copyBytes,
-  openCoreFoundation,
-} from "../ffi/core-foundation.ts";
-import {
-  type Pointer,
-  asPointer,
-  cString,
-  outPointer,
-  pointerArray,
-  readOutPointer,
-} from "../ffi/data-symbol.ts";
-import { type Security, openSecurity } from "../ffi/security.ts";
+// Keychain lookups through Security.framework. Loaded only by keychain-store.ts, lazily: this is
+// the one policy module that pulls in the bun:ffi bindings. It reads attributes and the lock state
+// only; item data is read by /usr/bin/security, which the items trust.
+import { CF_STRING_ENCODING_UTF8, type CoreFoundation, openCoreFoundation } from "../ffi/core-foundation.ts";
+import { type CFRef, cString, outRef, readOutRef, refArray } from "../ffi/data-symbol.ts";
+import { KEYCHAIN_UNLOCKED, type Security, openSecurity } from "../ffi/security.ts";
 import { ERR_SEC_SUCCESS } from "./keychain-status.ts";
 
 export type FrameworkResult<T> = { status: 0; value: T } | { status: number; value?: undefined };
 
 export interface KeychainFramework {
-  /** The `acct` attribute of the service's generic-password item. Attributes only: never prompts. */
+  /** Whether the default keychain is locked. A locked keychain hides its items from every query. */
+  isLocked(): FrameworkResult<boolean>;
+  /**
+   * The `acct` attribute of the service's generic-password item ("" when it has none), queried
+   * by service alone. Attributes only: never prompts.
+   */
   copyAccount(service: string): FrameworkResult<string>;
-  /** The item's data, with user interaction disabled: refusal comes back as a status, not a dialog. */
-  copyData(service: string, account: string): FrameworkResult<Uint8Array>;
 }
 
 /**
@@ -31,30 +23,27 @@ export interface KeychainFramework {
  * no path (early return, throw) can leak one.
  */
 class CfScope {
-  private readonly owned: Pointer[] = [];
+  private readonly owned: CFRef[] = [];
   constructor(private readonly cf: CoreFoundation) {}
 
-  own(value: Pointer | bigint | null, what: string): Pointer {
-    const pointer = asPointer(value);
-    if (!pointer) throw new Error(`CoreFoundation returned NULL for ${what}`);
-    this.owned.push(pointer);
-    return pointer;
+  own(value: CFRef | null, what: string): CFRef {
+    if (!value) throw new Error(`CoreFoundation returned NULL for ${what}`);
+    this.owned.push(value);
+    return value;
   }
 
-  string(text: string): Pointer {
+  string(text: string): CFRef {
     return this.own(
       this.cf.symbols.CFStringCreateWithCString(null, cString(text), CF_STRING_ENCODING_UTF8),
       "a string",
     );
   }
 
-  dictionary(entries: readonly (readonly [Pointer, Pointer])[]): Pointer {
-    const keys = pointerArray(entries.map(([key]) => key));
-    const values = pointerArray(entries.map(([, value]) => value));
+  dictionary(entries: readonly (readonly [CFRef, CFRef])[]): CFRef {
     const created = this.cf.symbols.CFDictionaryCreate(
       null,
-      keys,
-      values,
+      refArray(entries.map(([key]) => key)),
+      refArray(entries.map(([, value]) => value)),
       entries.length,
       this.cf.dictionaryKeyCallBacks,
       this.cf.dictionaryValueCallBacks,
@@ -63,80 +52,69 @@ class CfScope {
   }
 
   releaseAll(): void {
-    for (const pointer of this.owned.splice(0).reverse()) this.cf.symbols.CFRelease(pointer);
+    for (const ref of this.owned.splice(0).reverse()) this.cf.symbols.CFRelease(ref);
   }
 }
 
-function readCfString(cf: CoreFoundation, value: Pointer): string | undefined {
-  if (BigInt(cf.symbols.CFGetTypeID(value)) !== cf.typeIds.string) return undefined;
+function readCfString(cf: CoreFoundation, value: CFRef): string | undefined {
+  if (cf.symbols.CFGetTypeID(value) !== cf.typeIds.string) return undefined;
   const length = Number(cf.symbols.CFStringGetLength(value));
   const size = Number(cf.symbols.CFStringGetMaximumSizeForEncoding(length, CF_STRING_ENCODING_UTF8)) + 1;
   if (size <= 0) return undefined;
   const buffer = Buffer.alloc(size);
-  if (!cf.symbols.CFStringGetCString(value, buffer, size, CF_STRING_ENCODING_UTF8)) return undefined;
+  if (cf.symbols.CFStringGetCString(value, buffer, size, CF_STRING_ENCODING_UTF8) === 0) return undefined;
   const end = buffer.indexOf(0);
   return buffer.subarray(0, end === -1 ? size : end).toString("utf8");
 }
 
 function createFramework(cf: CoreFoundation, sec: Security): KeychainFramework {
   const k = sec.constants;
-
-  function copyMatching<T>(
-    service: string,
-    account: string | undefined,
-    returnKey: Pointer,
-    extract: (scope: CfScope, result: Pointer) => T,
-  ): FrameworkResult<T> {
-    const scope = new CfScope(cf);
-    try {
-      const entries: [Pointer, Pointer][] = [
-        [k.class, k.classGenericPassword],
-        [k.attrService, scope.string(service)],
-        [returnKey, cf.booleanTrue],
-        [k.matchLimit, k.matchLimitOne],
-        // Every query, attributes included: a locked keychain must fail fast, not show a dialog.
-        [k.useAuthenticationUI, k.useAuthenticationUIFail],
-      ];
-      if (account !== undefined) entries.push([k.attrAccount, scope.string(account)]);
-      const query = scope.dictionary(entries);
-      const slot = outPointer();
-      const status = sec.symbols.SecItemCopyMatching(query, slot);
-      const result = readOutPointer(slot);
-      if (result) scope.own(result, "the query result");
-      if (status !== ERR_SEC_SUCCESS) return { status };
-      if (!result) throw new Error("SecItemCopyMatching succeeded without a result");
-      return { status: 0, value: extract(scope, result) };
-    } finally {
-      scope.releaseAll();
-    }
-  }
-
   return {
+    isLocked(): FrameworkResult<boolean> {
+      const slot = new Uint32Array(1);
+      const status = sec.symbols.SecKeychainGetStatus(null, slot);
+      if (status !== ERR_SEC_SUCCESS) return { status };
+      return { status: 0, value: ((slot[0] ?? 0) & KEYCHAIN_UNLOCKED) === 0 };
+    },
     copyAccount(service: string): FrameworkResult<string> {
-      return copyMatching(service, undefined, k.returnAttributes, (_scope, result) => {
-        if (BigInt(cf.symbols.CFGetTypeID(result)) !== cf.typeIds.dictionary) {
+      const scope = new CfScope(cf);
+      try {
+        // No kSecAttrAccount: an item without an `acct` attribute must be found too (a query for
+        // acct "" would not match it, and a write would then add a second item).
+        const query = scope.dictionary([
+          [k.class, k.classGenericPassword],
+          [k.attrService, scope.string(service)],
+          [k.returnAttributes, cf.booleanTrue],
+          [k.matchLimit, k.matchLimitOne],
+        ]);
+        const slot = outRef();
+        const status = sec.symbols.SecItemCopyMatching(query, slot);
+        const result = readOutRef(slot);
+        if (result) scope.own(result, "the query result");
+        if (status !== ERR_SEC_SUCCESS) return { status };
+        if (!result) throw new Error("SecItemCopyMatching succeeded without a result");
+        if (cf.symbols.CFGetTypeID(result) !== cf.typeIds.dictionary) {
           throw new Error("SecItemCopyMatching returned attributes that are not a dictionary");
         }
         // Borrowed from the dictionary (get rule): not released separately.
-        const account = asPointer(cf.symbols.CFDictionaryGetValue(result, k.attrAccount));
-        return (account && readCfString(cf, account)) || "";
-      });
-    },
-    copyData(service: string, account: string): FrameworkResult<Uint8Array> {
-      return copyMatching(service, account, k.returnData, (_scope, result) => {
-        if (BigInt(cf.symbols.CFGetTypeID(result)) !== cf.typeIds.data) {
-          throw new Error("SecItemCopyMatching returned data that is not CFData");
-        }
-        const length = Number(cf.symbols.CFDataGetLength(result));
-        const bytes = asPointer(cf.symbols.CFDataGetBytePtr(result));
-        // Copied before the scope releases the CFData that owns the bytes.
-        return bytes && length > 0 ? copyBytes(bytes, length) : new Uint8Array(0);
-      });
+        const account = cf.symbols.CFDictionaryGetValue(result, k.attrAccount);
+        return { status: 0, value: (account && readCfString(cf, account)) || "" };
+      } finally {
+        scope.releaseAll();
+      }
     },
   };
 }
 
-/** Opens both libraries (system frameworks or stand-ins) and returns the query functions. */
+/**
+ * Opens both libraries (system frameworks or stand-ins) and returns the query functions. User
+ * interaction is switched off for the whole process first: no call made through the framework may
+ * ever show a dialog (a dialog would freeze the synchronous FFI call, and the daemon with it).
+ */
 export function openKeychainFramework(coreFoundationPath: string, securityPath: string): KeychainFramework {
-  return createFramework(openCoreFoundation(coreFoundationPath), openSecurity(securityPath));
+  const cf = openCoreFoundation(coreFoundationPath);
+  const sec = openSecurity(securityPath);
+  const status = sec.symbols.SecKeychainSetUserInteractionAllowed(0);
+  if (status !== ERR_SEC_SUCCESS) throw new Error(`SecKeychainSetUserInteractionAllowed failed (${status})`);
+  return createFramework(cf, sec);
 }

@@ -23,6 +23,23 @@ export function isAccessRefusal(status: number): boolean {
   );
 }
 
+/** What a poll records (sample error) when the keychain was locked: the account was skipped. */
+export const KEYCHAIN_LOCKED = "keychain locked";
+
+/**
+ * The keychain is locked. Both the framework and the tool then report its items as missing, so this
+ * is checked first and reported as itself: never "no stored login".
+ */
+export function keychainLockedError(service: string, action: string): CcpError {
+  return new CcpError(
+    "keychain-locked",
+    `The login keychain is locked: cannot ${action} Keychain item "${service}".`,
+    {
+      hint: "Unlock it (log in to the Mac, or run `security unlock-keychain`); cc-pool tries again on its next poll.",
+    },
+  );
+}
+
 /** A CcpError for a failed Keychain call on `service`, worded as advice. Never carries item data. */
 export function keychainStatusError(status: number, service: string, action: string): CcpError {
   const where = `Keychain item "${service}"`;

@@ -8,7 +8,7 @@ import {
   ERR_SEC_ITEM_NOT_FOUND,
   ERR_SEC_SUCCESS,
   ERR_SEC_USER_CANCELED,
-  isAccessRefusal,
+  keychainLockedError,
   keychainStatusError,
 } from "./keychain-status.ts";
 import {
@@ -45,7 +45,10 @@ export interface KeychainStoreOptions {
   toolTimeoutMs?: number;
 }
 
-/** Text of a Keychain payload: `security -w` may print the data hex-encoded (macOS 26). */
+/**
+ * Text of a Keychain payload. `security -w` prints the data as lowercase hex whenever any byte of
+ * it fails `isprint` (any macOS version): decoded when it is all hex and decodes to JSON.
+ */
 export function decodeKeychainPayload(bytes: Uint8Array): string {
   const text = new TextDecoder().decode(bytes);
   if (text.length === 0 || text.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(text)) return text;
@@ -91,9 +94,11 @@ function toolError(result: SecurityToolResult, service: string, action: string):
 
 /**
  * The macOS credential store. Claude Code's items trust /usr/bin/security, not cc-pool, so:
- * lookups read attributes only through Security.framework (no prompt); data reads try the
- * framework with interaction disabled and fall back to the tool; writes and deletes always go
- * through the tool so the item stays readable by claude without a prompt.
+ * lookups read attributes only through Security.framework (never a prompt); data reads, writes
+ * and deletes go through the tool, so no framework call can raise an access dialog and the item
+ * stays readable by claude. A locked keychain hides its items from both (they look absent), so
+ * every operation first asks the framework for the lock state: locked is an error, never "absent",
+ * and the tool is never started against a locked keychain (it would pop an unlock dialog).
  */
 export function createKeychainStore(options: KeychainStoreOptions): CredentialStore {
   const securityLib = options.securityLib ?? DEFAULT_SECURITY_LIB;
@@ -139,14 +144,27 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
     }
   }
 
-  /** The item's account attribute, or undefined when no item exists for the service. */
+  /** Throws the "locked" error when the keychain is locked: its items would look absent. */
+  async function ensureUnlocked(service: string, action: string): Promise<void> {
+    const result = await query(service, action, (fw) => fw.isLocked());
+    if (result.status !== ERR_SEC_SUCCESS) throw keychainStatusError(result.status, service, action);
+    if (result.value) throw keychainLockedError(service, action);
+  }
+
+  /** The item's account attribute ("" for none), or undefined when no item exists for the service. */
   async function findAccount(service: string, action: string): Promise<string | undefined> {
+    await ensureUnlocked(service, action);
     const result = await query(service, action, (fw) => fw.copyAccount(service));
     if (result.status === ERR_SEC_SUCCESS) return result.value;
-    if (result.status === ERR_SEC_ITEM_NOT_FOUND) return undefined;
+    if (result.status === ERR_SEC_ITEM_NOT_FOUND) {
+      // Locked in between: the item may well exist.
+      await ensureUnlocked(service, action);
+      return undefined;
+    }
     throw keychainStatusError(result.status, service, action);
   }
 
+  // An item without an `acct` attribute is named by service alone.
   function accountArgs(account: string): string[] {
     return account === "" ? [] : ["-a", account];
   }
@@ -163,7 +181,11 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
       const end = result.stdout.at(-1) === 0x0a ? result.stdout.length - 1 : result.stdout.length;
       return result.stdout.subarray(0, end);
     }
-    if (result.exitCode === TOOL_EXIT_ITEM_NOT_FOUND) return undefined;
+    if (result.exitCode === TOOL_EXIT_ITEM_NOT_FOUND) {
+      // Exit 44 is also what a keychain locked since the lookup gives.
+      await ensureUnlocked(service, "read");
+      return undefined;
+    }
     throw toolError(result, service, "read");
   }
 
@@ -171,12 +193,7 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
     const service = keychainServiceName(configDir);
     const account = await findAccount(service, "read");
     if (account === undefined) return undefined;
-    const direct = await query(service, "read", (fw) => fw.copyData(service, account));
-    let bytes: Uint8Array | undefined;
-    if (direct.status === ERR_SEC_SUCCESS) bytes = direct.value;
-    else if (direct.status === ERR_SEC_ITEM_NOT_FOUND) return undefined;
-    else if (isAccessRefusal(direct.status)) bytes = await readWithTool(service, account);
-    else throw keychainStatusError(direct.status, service, "read");
+    const bytes = await readWithTool(service, account);
     // Deleted between the lookup and the read: truly absent now.
     if (bytes === undefined) return undefined;
     return parseBlob(decodeKeychainPayload(bytes), `Keychain item "${service}"`);
@@ -185,16 +202,17 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
   async function writeItem(configDir: string, blob: CredentialBlob): Promise<void> {
     const service = keychainServiceName(configDir);
     const data = serializeBlob(blob, `Keychain item "${service}"`);
-    // Keep the existing item's account so an update never creates a second item for the dir.
-    const account = (await findAccount(service, "update")) || defaultAccount;
+    // Keep the existing item's account so an update never creates a second item for the dir; an
+    // item without an `acct` attribute is updated by service alone (no `-a`: any account matches).
+    const existing = await findAccount(service, "update");
+    const account = existing ?? defaultAccount;
     const hex = Buffer.from(data, "utf8").toString("hex");
     const command = [
       "add-generic-password",
       "-U",
       "-s",
       quoteForInteractive(service),
-      "-a",
-      quoteForInteractive(account),
+      ...(account === "" ? [] : ["-a", quoteForInteractive(account)]),
     ];
     // The secret is passed on stdin to `security -i`, one command line, so it never appears in
     // argv where `ps` could see it; `-X` takes the data hex-encoded, which needs no quoting. Only
@@ -204,12 +222,17 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
     const viaStdin = line.length <= SECURITY_TOOL_MAX_LINE;
     const result = await runSecurityTool({
       bin: securityBin,
-      args: viaStdin ? ["-i"] : ["add-generic-password", "-U", "-s", service, "-a", account, "-X", hex],
+      args: viaStdin
+        ? ["-i"]
+        : ["add-generic-password", "-U", "-s", service, ...accountArgs(account), "-X", hex],
       stdin: viaStdin ? line : undefined,
       timeoutMs,
       service,
     });
-    if (result.exitCode !== 0) throw toolError(result, service, "write");
+    if (result.exitCode !== 0) {
+      await ensureUnlocked(service, "write");
+      throw toolError(result, service, "write");
+    }
   }
 
   async function deleteItem(configDir: string): Promise<void> {
@@ -224,6 +247,7 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
         timeoutMs,
         service,
       });
+      if (result.exitCode !== 0) await ensureUnlocked(service, "delete");
       if (result.exitCode !== 0 && result.exitCode !== TOOL_EXIT_ITEM_NOT_FOUND)
         throw toolError(result, service, "delete");
     }

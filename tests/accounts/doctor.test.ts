@@ -2,7 +2,6 @@ import { afterEach, describe, expect, test } from "bun:test";
 import {
   chmodSync,
   existsSync,
-  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -16,7 +15,7 @@ import { installAlias } from "../../src/app/alias.ts";
 import { loadEnv } from "../../src/env.ts";
 import { openDb } from "../../src/store/db.ts";
 import { tempDir } from "../helpers/cli.ts";
-import { describeSacred, expectSacredUnchanged } from "../helpers/sacred.ts";
+import { describeSacred, expectSacredUnchanged, snapshotSacred } from "../helpers/sacred.ts";
 import {
   addAccountDirect,
   ccp,
@@ -60,7 +59,7 @@ describe("ccp doctor on a healthy pool", () => {
     expect(only(report, "claude").message).toContain(w.claudeBin);
     expect(only(report, "database")).toMatchObject({ status: "ok" });
     expect(only(report, "database").message).toContain("1 account");
-    expect(only(report, "base-plans").status).toBe("ok");
+    expect(only(report, "base-dirs").status).toBe("ok");
     for (const check of ["claude-json", "identity", "credential", "overlay"] as const) {
       expect({ check, status: only(report, check, 1).status }).toEqual({ check, status: "ok" });
     }
@@ -177,17 +176,21 @@ describe("ccp doctor finds and fixes drift", () => {
     expect(human.stdout).toContain("1 problem left.");
   });
 
-  test("a missing ~/.claude/plans: reported without touching ~/.claude; --fix creates only that empty dir", async () => {
-    const w = makeWorld({ base: { plans: false } });
+  test("missing shared dirs in ~/.claude: reported by doctor; --fix creates only those empty dirs", async () => {
+    const w = makeWorld({ base: { plans: false, sessionDirs: false } });
     await addAccountDirect(w, { email: "alice@gmail.com", label: "work" });
+    // addAccountDirect prepared the dir the way `ccp add` does, which created them: undo that.
+    for (const name of ["plans", "sessions", "session-env", "shell-snapshots", "file-history"]) {
+      rmSync(join(w.home, ".claude", name), { recursive: true, force: true });
+      rmSync(join(w.accountsDir, "acct-01", name), { force: true });
+    }
+    w.sacred = snapshotSacred(w.home);
     const found = await doctorJson(w);
     expect(found.code).toBe(1);
-    expect(only(found.report, "base-plans")).toMatchObject({ status: "problem", fixable: true });
-    expect(existsSync(join(w.home, ".claude", "plans"))).toBe(false);
-
-    // Other commands never create it either.
-    await ccp(w, ["list"]);
-    await ccp(w, ["add", "--yes", "--run-login", "--no-alias"]);
+    expect(only(found.report, "base-dirs")).toMatchObject({ status: "problem", fixable: true });
+    expect(only(found.report, "base-dirs").message).toContain(
+      "sessions, session-env, shell-snapshots, plans, file-history",
+    );
     expect(existsSync(join(w.home, ".claude", "plans"))).toBe(false);
 
     const before = describeSacred(w.home);
@@ -196,17 +199,16 @@ describe("ccp doctor finds and fixes drift", () => {
     const after = describeSacred(w.home);
     const added = after.filter((line) => !before.includes(line));
     expect(before.filter((line) => !after.includes(line))).toEqual([]);
-    expect(added).toHaveLength(1);
-    expect(added[0]).toMatch(/^~\/\.claude\/plans dir \d+$/);
-    expect(readdirSync(join(w.home, ".claude", "plans"))).toEqual([]);
-    expect(only(fixed.report, "base-plans").changed).toEqual([
+    expect(added.sort()).toEqual(
+      ["file-history", "plans", "session-env", "sessions", "shell-snapshots"].map(
+        (n) => `~/.claude/${n} dir 700`,
+      ),
+    );
+    expect(only(fixed.report, "base-dirs").changed).toContain(
       `created the empty folder ${join(w.home, ".claude", "plans")}`,
-    ]);
-    // Every account now shares it.
-    for (const id of [1, 2]) {
-      const link = join(w.accountsDir, `acct-0${id}`, "plans");
-      expect(readlinkSync(link)).toBe(join(w.home, ".claude", "plans"));
-    }
+    );
+    const link = join(w.accountsDir, "acct-01", "sessions");
+    expect(readlinkSync(link)).toBe(join(w.home, ".claude", "sessions"));
     const human = await ccp(w, ["doctor"], { sacred: false });
     expect(human.code).toBe(0);
   });

@@ -22,6 +22,7 @@ import {
   stableDaemonProgram,
 } from "../../src/daemon/service-files.ts";
 import { type Env, loadEnv } from "../../src/env.ts";
+import { CcpError } from "../../src/errors.ts";
 import { tempDir } from "../helpers/cli.ts";
 
 const spec = serviceSpec({
@@ -174,12 +175,17 @@ function fakeHost(
 ): FakeHost {
   const calls: string[] = [];
   const tools = new Set(options.tools ?? ["systemctl", "launchctl", "brew"]);
+  // A clock of its own: waits and back-offs pass instantly.
+  let clockMs = 1_000_000;
   return {
     platform,
     uid: 501,
     program: ["/usr/local/bin/ccp", "daemon"],
     homebrew: options.homebrew ?? false,
-    now: Date.now,
+    now: () => clockMs,
+    sleep: async (ms) => {
+      clockMs += ms;
+    },
     calls,
     which: (name) => (tools.has(name) ? `/usr/bin/${name}` : null),
     async run(argv) {
@@ -194,7 +200,7 @@ function fakeHost(
   };
 }
 
-function testEnv(): Env {
+function testEnv(extra: Record<string, string | undefined> = {}): Env {
   const home = join(tempDir("svc-"), "home");
   mkdirSync(home, { recursive: true });
   return loadEnv({
@@ -202,6 +208,7 @@ function testEnv(): Env {
     CCP_HOME: join(home, ".cc-pool"),
     CCP_SECRET_STORE: "file",
     PATH: "/usr/bin",
+    ...extra,
   });
 }
 const noPool: PoolAccess = { withDb: () => undefined };
@@ -291,12 +298,14 @@ describe("service management on a stand-in host", () => {
     const r = await installService(env, noPool, host);
     expect(r).toMatchObject({ installed: true, file: launchAgentPath(env) });
     expect(readFileSync(launchAgentPath(env), "utf8")).toContain("<string>/usr/local/bin/ccp</string>");
-    expect(host.calls).toEqual([
+    expect(host.calls.slice(0, 4)).toEqual([
       "launchctl print gui/501/com.cc-pool.daemon",
       `launchctl bootstrap gui/501 ${launchAgentPath(env)}`,
       "launchctl print gui/501/com.cc-pool.daemon",
       "launchctl kickstart gui/501/com.cc-pool.daemon",
     ]);
+    // Then it watches the job for an early exit.
+    expect(new Set(host.calls.slice(4))).toEqual(new Set(["launchctl print gui/501/com.cc-pool.daemon"]));
     host.calls.length = 0;
     await uninstallService(env, noPool, host, {
       force: false,
@@ -309,7 +318,7 @@ describe("service management on a stand-in host", () => {
   });
 
   test("Homebrew installs delegate to brew services and write no plist of their own", async () => {
-    const env = testEnv();
+    const env = testEnv({ CCP_SECRET_STORE: undefined });
     const host = fakeHost("darwin", {}, { homebrew: true });
     const r = await installService(env, noPool, host);
     expect(r).toMatchObject({ installed: true, manager: { kind: "brew" } });
@@ -337,5 +346,206 @@ describe("service management on a stand-in host", () => {
       }),
     ).rejects.toThrow(/pid 4321/);
     expect(host.calls).toEqual([]);
+  });
+});
+
+/**
+ * launchctl as unkind as the real one: `bootout` answers before launchd has let go of the label
+ * (it stays listed for `lingerPrints` more prints, and a `bootstrap` meanwhile fails with 5:
+ * Input/output error), a few more bootstraps may fail with 37 even after that, and a job whose
+ * WorkingDirectory or log folder is missing (or that exits at once) is loaded but not running,
+ * with its `last exit code`.
+ */
+interface LaunchctlModel {
+  loaded: boolean;
+  running: boolean;
+  lastExit: number | null;
+  bootstraps: number;
+}
+
+function unkindLaunchctl(options: {
+  lingerPrints?: number;
+  lateErrors?: number[];
+  exitAtStart?: number;
+  homebrew?: boolean;
+  loadedAtStart?: boolean;
+}): FakeHost & { model: LaunchctlModel; lateErrors: number[] } {
+  const model: LaunchctlModel = {
+    loaded: options.loadedAtStart ?? false,
+    running: options.loadedAtStart ?? false,
+    lastExit: null,
+    bootstraps: 0,
+  };
+  let lingering = 0;
+  const lateErrors = [...(options.lateErrors ?? [])];
+  let plist = "";
+  const ok = (stdout = ""): CommandResult => ({ code: 0, stdout, stderr: "" });
+  const start = (): void => {
+    const dir = /<key>WorkingDirectory<\/key>\s*<string>([^<]*)<\/string>/.exec(plist)?.[1] ?? "";
+    const out = /<key>StandardOutPath<\/key>\s*<string>([^<]*)<\/string>/.exec(plist)?.[1] ?? "";
+    if (!existsSync(dir) || !existsSync(join(out, ".."))) {
+      model.running = false;
+      model.lastExit = 78; // EX_CONFIG: launchd could not set the job up
+    } else if (options.exitAtStart !== undefined) {
+      model.running = false;
+      model.lastExit = options.exitAtStart;
+    } else {
+      model.running = true;
+    }
+  };
+  const host = fakeHost(
+    "darwin",
+    {
+      "launchctl print": () => {
+        if (lingering > 0) {
+          lingering--;
+          return ok("\tstate = not running\n");
+        }
+        if (!model.loaded) return fail("Could not find service in domain for port", 113);
+        const exit = model.lastExit === null ? "(never exited)" : `${model.lastExit}`;
+        return ok(
+          model.running
+            ? "\tstate = running\n\tpid = 4242\n\tlast exit code = (never exited)\n"
+            : `\tstate = not running\n\tlast exit code = ${exit}\n`,
+        );
+      },
+      "launchctl bootout": () => {
+        if (!model.loaded) return fail("Boot-out failed: 3: No such process", 3);
+        model.loaded = false;
+        model.running = false;
+        lingering = options.lingerPrints ?? 3;
+        return ok();
+      },
+      "launchctl bootstrap": () => {
+        model.bootstraps++;
+        if (lingering > 0) return fail("Bootstrap failed: 5: Input/output error", 5);
+        const late = lateErrors.shift();
+        if (late !== undefined)
+          return fail(
+            late === 37
+              ? "Bootstrap failed: 37: Operation already in progress"
+              : "Bootstrap failed: 5: Input/output error",
+            late,
+          );
+        if (model.loaded) return fail("Bootstrap failed: 5: Input/output error", 5);
+        model.loaded = true;
+        model.lastExit = null;
+        start();
+        return ok();
+      },
+      "launchctl kickstart": () => {
+        if (!model.loaded) return fail("Could not find service", 113);
+        start();
+        return ok();
+      },
+    },
+    { tools: options.homebrew ? ["launchctl", "brew"] : ["launchctl"], homebrew: options.homebrew },
+  );
+  const realRun = host.run.bind(host);
+  // The plist is read at bootstrap, as launchd does.
+  host.run = async (argv) => {
+    if (argv[1] === "bootstrap" && argv[3]) plist = readFileSync(argv[3], "utf8");
+    return realRun(argv);
+  };
+  return Object.assign(host, { model, lateErrors });
+}
+
+describe("launchd, unkind", () => {
+  test("a changed LaunchAgent: waits until bootout has let go, retries bootstrap on 5 and 37", async () => {
+    const env = testEnv();
+    const host = unkindLaunchctl({ lingerPrints: 4 });
+    await installService(env, noPool, host);
+    host.lateErrors.push(37, 5);
+    expect(host.model).toMatchObject({ loaded: true, running: true });
+    // A changed setting rewrites the plist: bootout, then bootstrap into the race.
+    const changed = loadEnv({ ...env.raw, CCP_POLL_INTERVAL: "2m" });
+    host.calls.length = 0;
+    const r = await installService(changed, noPool, host);
+    expect(r).toMatchObject({ installed: true, changed: true });
+    expect(host.model).toMatchObject({ loaded: true, running: true });
+    expect(readFileSync(launchAgentPath(env), "utf8")).toContain("<string>2m</string>");
+    const bootout = host.calls.indexOf("launchctl bootout gui/501/com.cc-pool.daemon");
+    const firstBootstrap = host.calls.findIndex((c) => c.startsWith("launchctl bootstrap"));
+    // Every print between them was launchd still listing the label.
+    expect(host.calls.slice(bootout + 1, firstBootstrap).filter((c) => c.includes("print")).length).toBe(5);
+    expect(host.calls.filter((c) => c.startsWith("launchctl bootstrap"))).toHaveLength(3);
+  });
+
+  test("a bootstrap that keeps failing is reported with the Login Items hint", async () => {
+    const env = testEnv();
+    const host = unkindLaunchctl({ lateErrors: [5, 5, 5, 5, 5, 5, 5, 5] });
+    const error = await installService(env, noPool, host).then(
+      () => undefined,
+      (e: unknown) => e as CcpError,
+    );
+    expect(error).toBeInstanceOf(CcpError);
+    expect(error?.message).toContain("Input/output error");
+    expect(error?.hint).toContain("Login Items");
+    expect(host.model.bootstraps).toBe(6);
+  });
+
+  test("install creates CCP_HOME before the plist points WorkingDirectory and the log into it", async () => {
+    const env = testEnv({});
+    const ccpHome = env.ccpHome;
+    expect(existsSync(ccpHome)).toBe(false);
+    const host = unkindLaunchctl({});
+    await installService(env, noPool, host);
+    expect(existsSync(ccpHome)).toBe(true);
+    expect(host.model).toMatchObject({ loaded: true, running: true, lastExit: null });
+  });
+
+  test("a daemon that exits at once is reported, not claimed as installed", async () => {
+    const env = testEnv();
+    const host = unkindLaunchctl({ exitAtStart: 1 });
+    const error = await installService(env, noPool, host).then(
+      () => undefined,
+      (e: unknown) => e as CcpError,
+    );
+    expect(error).toBeInstanceOf(CcpError);
+    expect(error?.message).toContain("last exit code 1");
+    expect(error?.hint).toContain("daemon.out.log");
+  });
+});
+
+describe("Homebrew and the daemon's settings", () => {
+  test("custom CCP_* settings: cc-pool's own LaunchAgent (brew services would drop them), and status says so", async () => {
+    const home = join(tempDir("svc-"), "home");
+    mkdirSync(home, { recursive: true });
+    const env = loadEnv({
+      HOME: home,
+      CCP_HOME: join(home, "pool-elsewhere"),
+      CCP_SECRET_STORE: "file",
+      PATH: "/usr/bin",
+    });
+    const host = unkindLaunchctl({ homebrew: true });
+    const r = await installService(env, noPool, host);
+    expect(r).toMatchObject({ installed: true, manager: { kind: "launchd" } });
+    expect(host.calls.filter((c) => c.startsWith("brew"))).toEqual([]);
+    const plist = readFileSync(launchAgentPath(env), "utf8");
+    expect(plist).toContain(`<string>${join(home, "pool-elsewhere")}</string>`);
+    expect(plist).toContain("<key>CCP_SECRET_STORE</key>");
+    const st = await serviceStatus(env, noPool, host);
+    expect(st.settings).toContain("CCP_HOME, CCP_SECRET_STORE");
+    expect(st.settings).toContain("brew services");
+    // Uninstalled from a shell with default settings (which would pick brew), the agent still goes.
+    const plain = loadEnv({ HOME: home, PATH: "/usr/bin" });
+    await uninstallService(plain, noPool, host, {
+      force: false,
+      purge: false,
+      liveSessions: () => [],
+      removeAccounts: async () => [],
+    });
+    expect(existsSync(launchAgentPath(env))).toBe(false);
+    expect(host.calls).toContain("brew services stop cc-pool");
+  });
+
+  test("default settings: brew services, and status says the daemon runs on the defaults", async () => {
+    const home = join(tempDir("svc-"), "home");
+    mkdirSync(home, { recursive: true });
+    const env = loadEnv({ HOME: home, PATH: "/usr/bin" });
+    const host = fakeHost("darwin", {}, { homebrew: true });
+    const st = await serviceStatus(env, noPool, host);
+    expect(st.manager).toBe("brew");
+    expect(st.settings).toContain(join(home, ".cc-pool"));
   });
 });

@@ -88,6 +88,10 @@ export interface RecordedRequest {
   oauthError: string | null;
   /** Messages endpoint: the requested model. */
   model: string | null;
+  /** Messages endpoint: the text of every message sent (so a test can see the conversation). */
+  messageTexts: string[] | null;
+  /** Messages endpoint: the `x-api-key` header was sent (an API key instead of the OAuth bearer). */
+  apiKeySent: boolean;
 }
 
 export interface TokenOptions {
@@ -196,6 +200,28 @@ function bearer(req: Request): string | null {
 }
 
 /** Starts the fake server on 127.0.0.1 with a free port. */
+/** The text parts of every message in a Messages API body, in order. */
+function messageTextsOf(bodyText: string): string[] {
+  try {
+    const body = JSON.parse(bodyText) as { messages?: Array<{ content?: unknown }> };
+    const out: string[] = [];
+    for (const message of body.messages ?? []) {
+      const content = message.content;
+      if (typeof content === "string") out.push(content);
+      else if (Array.isArray(content)) {
+        for (const part of content) {
+          if (part && typeof part === "object" && typeof (part as { text?: unknown }).text === "string") {
+            out.push((part as { text: string }).text);
+          }
+        }
+      }
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
 export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const chains = new Map<string, Chain>();
   const tokens = new Map<string, TokenRecord>();
@@ -672,6 +698,8 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         fault: reply.fault ?? null,
         oauthError: reply.oauthError ?? null,
         model: reply.model ?? null,
+        messageTexts: path === MESSAGES_PATH ? messageTextsOf(bodyText) : null,
+        apiKeySent: req.headers.has("x-api-key"),
       });
       return reply.response;
     },

@@ -71,10 +71,12 @@ export async function makePool(
   fake: FakeAnthropic | undefined,
   specs: AccountSpec[],
   extra: Record<string, string> = {},
+  opts: { makeBase?: (home: string) => void } = {},
 ): Promise<TestPool> {
   const home = join(tempDir("pool-"), "home");
   mkdirSync(home, { recursive: true });
-  makeBase(home);
+  if (opts.makeBase) opts.makeBase(home);
+  else makeBase(home);
   const vars = poolVars(home, fake, extra);
   const env = loadEnv(vars);
   const db = openPool(env);

@@ -79,6 +79,11 @@ export function makeTempHome(): string {
 export interface MakeBaseOptions {
   /** Create `~/.claude/plans/` (default true). */
   plans?: boolean;
+  /**
+   * Create the other shared dirs a session makes (`sessions/`, `session-env/`, `shell-snapshots/`,
+   * `file-history/`), as Claude Code 2.1.x leaves them in a used `~/.claude` (default true).
+   */
+  sessionDirs?: boolean;
   /** Create `~/.claude` at all (default true). */
   dir?: boolean;
   /** `~/.claude.json`: the realistic default, a replacement object, raw text, or false for none. */
@@ -167,6 +172,10 @@ export function makeBase(home: string, opts: MakeBaseOptions = {}): Base {
     mkdirSync(join(baseDir, "todos"));
     mkdirSync(join(baseDir, "commands"));
     symlinkSync("skills/review", join(baseDir, "review-skill"));
+    if (opts.sessionDirs !== false) {
+      for (const name of SESSION_DIRS) mkdirSync(join(baseDir, name), { mode: 0o700 });
+      write(join(baseDir, "sessions", "4242.json"), '{"pid":4242}', 0o600);
+    }
     if (opts.plans !== false) {
       mkdirSync(join(baseDir, "plans"));
       write(join(baseDir, "plans", "calm-river.md"), "# Plan\n1. Do it.\n");
@@ -198,16 +207,23 @@ export function makeBase(home: string, opts: MakeBaseOptions = {}): Base {
   return { home, baseDir, baseJsonPath, claudeJson };
 }
 
+/** Shared dirs `makeBase` creates besides projects/, plans/, todos/ and plugins/. */
+export const SESSION_DIRS: readonly string[] = ["file-history", "session-env", "sessions", "shell-snapshots"];
+
 /** Names `syncOverlay` links for the default `makeBase` tree. */
 export const PROJECTED_BASE_NAMES: readonly string[] = [
   "CLAUDE.md",
   "commands",
+  "file-history",
   "history.jsonl",
   "plans",
   "plugins",
   "projects",
   "review-skill",
+  "session-env",
+  "sessions",
   "settings.json",
+  "shell-snapshots",
   "skills",
   "todos",
 ];

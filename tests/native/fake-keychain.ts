@@ -54,7 +54,14 @@ export interface FakeKeychain extends FakeKeychainBuild {
   /** An executable stand-in for /usr/bin/security bound to this store. */
   toolPath: string;
   liveObjects(): number;
-  badReleases(): number;
+  /** Handles the library was given that it never issued (or had released): must stay 0. */
+  badHandles(): number;
+  /** Whether SecKeychainSetUserInteractionAllowed(false) is in force in this process. */
+  interactionAllowed(): boolean;
+  /** Locks or unlocks the whole keychain (library and tool). */
+  setLocked(locked: boolean): void;
+  /** A GUI session: the tool shows (and waits on) an unlock dialog for a locked keychain. */
+  setGuiSession(gui: boolean): void;
   events(): TouchEvent[];
   toolRuns(): { pid: number; argv: string[] }[];
   putItem(service: string, account: string, data: string | Uint8Array, flags?: string[]): void;
@@ -63,7 +70,7 @@ export interface FakeKeychain extends FakeKeychainBuild {
   items(): { service: string; account: string }[];
   /** Points the in-process library at another item dir ("" leaves it with none). */
   setLibraryDir(dir: string): void;
-  /** Empties the store and the logs. */
+  /** Empties the store and the logs, and unlocks the keychain. */
   reset(): void;
   dispose(): void;
 }
@@ -79,7 +86,8 @@ export function openFakeKeychain(build: FakeKeychainBuild = buildFakeKeychain())
   const dir = mkdtempSync(join(process.env.CCP_TEST_ROOT ?? tmpdir(), "fake-keychain-"));
   const hooks = dlopen(build.libPath, {
     fake_live_objects: { args: [], returns: "i64" },
-    fake_bad_releases: { args: [], returns: "i64" },
+    fake_bad_handles: { args: [], returns: "i64" },
+    fake_interaction_allowed: { args: [], returns: "i32" },
     fake_set_dir: { args: ["ptr"], returns: "void" },
   }).symbols;
   hooks.fake_set_dir(Buffer.from(`${dir}\0`));
@@ -101,7 +109,16 @@ export function openFakeKeychain(build: FakeKeychainBuild = buildFakeKeychain())
     dir,
     toolPath,
     liveObjects: () => Number(hooks.fake_live_objects()),
-    badReleases: () => Number(hooks.fake_bad_releases()),
+    badHandles: () => Number(hooks.fake_bad_handles()),
+    interactionAllowed: () => hooks.fake_interaction_allowed() !== 0,
+    setLocked(locked) {
+      if (locked) writeFileSync(join(dir, "keychain-locked"), "");
+      else rmSync(join(dir, "keychain-locked"), { force: true });
+    },
+    setGuiSession(gui) {
+      if (gui) writeFileSync(join(dir, "gui-session"), "");
+      else rmSync(join(dir, "gui-session"), { force: true });
+    },
     events: () =>
       readLog("touched.log").map((line) => {
         const [source, op, ...service] = line.split(" ");

@@ -1,9 +1,13 @@
 // A stand-in for /usr/bin/security covering the sub-commands cc-pool uses, sharing its item store
 // with fake-security.c: <FAKE_KEYCHAIN_DIR>/<hex(service)>_<hex(account)>.item (+ .flags).
-// Flags it honours: "locked" (every command fails with errSecInteractionNotAllowed), "hang"
-// (never answers, like a dialog nobody clicks), "tooldenied" (errSecAuthFailed), "hexout"
-// (`-w` prints the data hex-encoded, as on macOS 26). Every run appends its pid and argv to
-// tool-argv.log and each service it touches to touched.log ("tool <command> <service>").
+// An empty account in the file name is an item without an `acct` attribute.
+// Keychain-wide state, as files in the dir: "keychain-locked" (a locked keychain is invisible:
+// find and delete exit 44 as for a missing item, add exits 36) and "gui-session" (with the keychain
+// locked, every command waits for an unlock dialog nobody answers, i.e. hangs). Per-item flags:
+// "hang" (never answers, like an access dialog nobody clicks), "tooldenied" (errSecAuthFailed).
+// `-w` prints the data hex-encoded whenever a byte of it fails isprint(), as the real tool does.
+// Every run appends its pid and argv to tool-argv.log and each service it touches to touched.log
+// ("tool <command> <service>").
 import {
   appendFileSync,
   existsSync,
@@ -51,7 +55,8 @@ function findItem(service: string | undefined, account: string | undefined): Ite
     const itemService = Buffer.from(serviceHex ?? "", "hex").toString("utf8");
     const itemAccount = Buffer.from(accountHex ?? "", "hex").toString("utf8");
     if (service !== undefined && itemService !== service) continue;
-    if (account !== undefined && itemAccount !== account) continue;
+    // Like the legacy API underneath, an empty account matches any account.
+    if (account !== undefined && account !== "" && itemAccount !== account) continue;
     return { service: itemService, account: itemAccount, base: join(dir!, name.slice(0, -".item".length)) };
   }
   return undefined;
@@ -93,11 +98,26 @@ async function hangForever(): Promise<never> {
   throw new Error("unreachable");
 }
 
+const locked = (): boolean => existsSync(join(dir!, "keychain-locked"));
+const guiSession = (): boolean => existsSync(join(dir!, "gui-session"));
+
+/** A locked keychain: an unlock dialog in a GUI session, otherwise the item is simply not seen. */
+async function lockGate(code: number, message: string): Promise<number | undefined> {
+  if (!locked()) return undefined;
+  logTouch("UNLOCK-DIALOG", undefined);
+  if (guiSession()) await hangForever();
+  return fail(message, code);
+}
+
+/** isprint() in the C locale: the real tool prints the data as hex when any byte fails it. */
+function printable(data: Buffer): boolean {
+  return data.every((byte) => byte >= 0x20 && byte <= 0x7e);
+}
+
 // Common gates for an item a command is about to use; undefined means "go ahead".
 async function gate(item: Item): Promise<number | undefined> {
   const f = flags(item);
   if (f.includes("hang")) await hangForever();
-  if (f.includes("locked")) return fail("SecKeychainSearchCopyNext: User interaction is not allowed.", 36);
   if (f.includes("tooldenied"))
     return fail("SecKeychainItemCopyContent: The user name or passphrase you entered is not correct.", 51);
   return undefined;
@@ -113,13 +133,15 @@ async function findGenericPassword(args: string[]): Promise<number> {
   const { options, switches } = parseOptions(args, "acCDGjls");
   const service = options.get("s");
   logTouch("find-generic-password", service);
+  const refusedLocked = await lockGate(44, `SecKeychainSearchCopyNext: ${NOT_FOUND}`);
+  if (refusedLocked !== undefined) return refusedLocked;
   const item = findItem(service, options.get("a"));
   if (!item) return fail(`SecKeychainSearchCopyNext: ${NOT_FOUND}`, 44);
   const refused = await gate(item);
   if (refused !== undefined) return refused;
   const data = readFileSync(`${item.base}.item`);
   if (switches.has("w")) {
-    process.stdout.write(flags(item).includes("hexout") ? data.toString("hex") : data);
+    process.stdout.write(printable(data) ? data : data.toString("hex"));
     process.stdout.write("\n");
   } else {
     printAttributes(item);
@@ -133,6 +155,11 @@ async function addGenericPassword(args: string[]): Promise<number> {
   const account = options.get("a") ?? "";
   logTouch("add-generic-password", service);
   if (service === undefined) return fail("add-generic-password: a service name is required", 2);
+  const refusedLocked = await lockGate(
+    36,
+    "SecKeychainItemCreateFromContent: User interaction is not allowed.",
+  );
+  if (refusedLocked !== undefined) return refusedLocked;
   const password = options.has("X")
     ? Buffer.from(options.get("X")!, "hex")
     : Buffer.from(options.get("w") ?? options.get("p") ?? "", "utf8");
@@ -148,7 +175,10 @@ async function addGenericPassword(args: string[]): Promise<number> {
         45,
       );
   }
-  writeAtomically(join(dir!, `${hex(service)}_${hex(account)}.item`), password);
+  writeAtomically(
+    existing ? `${existing.base}.item` : join(dir!, `${hex(service)}_${hex(account)}.item`),
+    password,
+  );
   return 0;
 }
 
@@ -156,6 +186,8 @@ async function deleteGenericPassword(args: string[]): Promise<number> {
   const { options } = parseOptions(args, "acCDGjls");
   const service = options.get("s");
   logTouch("delete-generic-password", service);
+  const refusedLocked = await lockGate(44, `SecKeychainSearchCopyNext: ${NOT_FOUND}`);
+  if (refusedLocked !== undefined) return refusedLocked;
   const item = findItem(service, options.get("a"));
   if (!item) return fail(`SecKeychainSearchCopyNext: ${NOT_FOUND}`, 44);
   const refused = await gate(item);

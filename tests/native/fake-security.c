@@ -1,28 +1,36 @@
 /*
  * A stand-in for the subset of CoreFoundation and Security.framework that cc-pool's Keychain
- * adapter binds, so the bun:ffi code runs for real on Linux. Same function and data symbol names,
- * real semantics for that subset:
+ * adapter binds, so the bun:ffi code runs for real on Linux. It is deliberately as unkind as the
+ * real frameworks:
  *
- * - CF objects are reference counted; every object created or copied is counted live until its
- *   last CFRelease (fake_live_objects()). Memory of released objects is never reused, so a double
- *   release or a release of a borrowed value is detected (fake_bad_releases()).
+ * - CF values are 64-bit handles above 2^53, never plain addresses. Short ASCII strings (up to 7
+ *   bytes) are tagged-style values with the top bit set and a scrambled payload, like
+ *   CoreFoundation's tagged pointers on arm64; every other object (and every kSec/kCF constant)
+ *   is an entry of a table at a high base whose low bits carry a check value. A JS number cannot
+ *   hold such a handle exactly: a binding that lets one pass through a number hands back a value
+ *   this library never issued.
+ * - Every handle is decoded through a lookup. A handle it never issued (or one already released)
+ *   is reported on stderr and counted (fake_bad_handles()), and the call fails.
+ * - Table objects are reference counted; fake_live_objects() counts those not yet released.
+ *   Tagged strings are not objects (CFRelease ignores them, as it does real tagged pointers).
  * - Generic-password items are files in $FAKE_KEYCHAIN_DIR (or the dir given to fake_set_dir()):
- *   <hex(service)>_<hex(account)>.item holds the data, an optional .flags file beside it holds
- *   words that simulate Keychain reality: "interaction" (data readable only by the security tool;
- *   a framework read needs a prompt), "denied" (framework data read fails with errSecAuthFailed),
- *   "locked" (every framework query needs a prompt). The stand-in `security` tool shares the dir.
- * - A query that would show a dialog (no kSecUseAuthenticationUIFail) logs "lib PROMPT <service>"
- *   and fails with userCanceled instead of blocking.
+ *   <hex(service)>_<hex(account)>.item holds the data; an empty account means the item has no
+ *   `acct` attribute at all. The stand-in `security` tool shares the dir.
+ * - Every item was created by /usr/bin/security (Claude Code's and cc-pool's writes go through
+ *   it), so its access list trusts the tool, not us: a data read through this library "would
+ *   prompt" and answers userCanceled (-128) whatever kSecUseAuthenticationUI says, logging
+ *   "lib PROMPT <service>".
+ * - <dir>/keychain-locked makes the keychain locked: SecKeychainGetStatus reports it, and
+ *   SecItemCopyMatching answers errSecItemNotFound, exactly as for a missing item (after
+ *   logging a PROMPT unless SecKeychainSetUserInteractionAllowed(false) was called).
  * - Every service name touched is appended to <dir>/touched.log as "lib <op> <service>".
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 typedef int32_t OSStatus;
@@ -30,27 +38,28 @@ typedef long CFIndex;
 typedef unsigned long CFTypeID;
 typedef unsigned char Boolean;
 typedef uint32_t CFStringEncoding;
+typedef uint64_t CFRef;
 
-enum { errSecSuccess = 0, errSecParam = -50, errSecUserCanceled = -128, errSecAllocate = -108,
-       errSecNotAvailable = -25291, errSecAuthFailed = -25293, errSecDuplicateItem = -25299,
-       errSecItemNotFound = -25300, errSecInteractionNotAllowed = -25308, errSecIO = -36 };
+enum { errSecSuccess = 0, errSecParam = -50, errSecUserCanceled = -128, errSecNotAvailable = -25291,
+       errSecItemNotFound = -25300 };
 
 #define kCFStringEncodingUTF8 0x08000100u
-#define OBJ_MAGIC 0x43464f42u
-#define DEAD_MAGIC 0xdeadbeefu
 
-enum { T_STRING = 7, T_DATA = 20, T_DICT = 18, T_BOOL = 21 };
+enum { T_STRING = 7, T_DICT = 18, T_BOOL = 21 };
+
+/* SecKeychainStatus bits. */
+enum { kSecUnlockStateStatus = 1, kSecReadPermStatus = 2, kSecWritePermStatus = 4 };
 
 typedef struct Obj {
-  uint32_t magic;
   uint32_t type;
   int32_t refs;
   int is_static;
+  int alive;
   size_t len;
   unsigned char *bytes;
   CFIndex count;
-  struct Obj **keys;
-  struct Obj **values;
+  CFRef *keys;
+  CFRef *values;
   int retains_children;
 } Obj;
 
@@ -63,42 +72,182 @@ typedef struct {
   const void *retain, *release, *copyDescription, *equal;
 } CFDictionaryValueCallBacks;
 
+/* ---- handles ---- */
+
+#define TABLE_BASE 0x5a3c000000000000ULL
+#define CHECK(i) ((((uint64_t)(i) * 0x9dULL) + 0x11dULL) & 0xfffULL)
+#define TABLE_HANDLE(i) (TABLE_BASE + ((uint64_t)(i) << 12) + CHECK(i))
+#define TAG_BIT 0x8000000000000000ULL
+#define TAG_SCRAMBLE 0x2a5d1c3b4e6f71ULL
+
+static Obj **table = NULL;
+static size_t table_len = 0, table_cap = 0;
 static long live_objects = 0;
-static long bad_releases = 0;
+static long bad_handles = 0;
 static char dir_override[4096] = "";
+static int interaction_allowed = 1;
 
-#define STATIC_STRING(var, text) \
-  static Obj var##_obj = {OBJ_MAGIC, T_STRING, 1, 1, sizeof(text) - 1, (unsigned char *)text, 0, 0, 0, 0}; \
-  const void *const var = &var##_obj;
+typedef struct {
+  CFRef handle;
+  Obj obj;
+  unsigned char text[8];
+} Tagged;
+static Tagged *tagged = NULL;
+static size_t tagged_len = 0, tagged_cap = 0;
 
-STATIC_STRING(kSecClass, "class")
-STATIC_STRING(kSecClassGenericPassword, "genp")
-STATIC_STRING(kSecAttrService, "svce")
-STATIC_STRING(kSecAttrAccount, "acct")
-STATIC_STRING(kSecReturnAttributes, "r_Attributes")
-STATIC_STRING(kSecReturnData, "r_Data")
-STATIC_STRING(kSecMatchLimit, "m_Limit")
-STATIC_STRING(kSecMatchLimitOne, "m_LimitOne")
-STATIC_STRING(kSecUseAuthenticationUI, "u_AuthUI")
-STATIC_STRING(kSecUseAuthenticationUIFail, "u_AuthUIF")
-STATIC_STRING(kSecValueData, "v_Data")
+static void bad_handle(const char *fn, CFRef h, const char *why) {
+  bad_handles++;
+  fprintf(stderr, "fake CoreFoundation: %s got %s handle 0x%016llx\n", fn, why, (unsigned long long)h);
+}
 
-static Obj true_obj = {OBJ_MAGIC, T_BOOL, 1, 1, 0, 0, 0, 0, 0, 0};
-const void *const kCFBooleanTrue = &true_obj;
-static Obj false_obj = {OBJ_MAGIC, T_BOOL, 1, 1, 0, 0, 0, 0, 0, 0};
-const void *const kCFBooleanFalse = &false_obj;
+static CFRef table_add(Obj *o) {
+  if (table_len == table_cap) {
+    table_cap = table_cap ? table_cap * 2 : 256;
+    table = realloc(table, table_cap * sizeof(Obj *));
+  }
+  size_t index = table_len++;
+  table[index] = o;
+  return TABLE_HANDLE(index);
+}
+
+/* Short ASCII strings become tagged values: length and 7-bit characters, scrambled, top bit set. */
+static int taggable(const unsigned char *bytes, size_t len) {
+  if (len == 0 || len > 7) return 0;
+  for (size_t i = 0; i < len; i++)
+    if (bytes[i] == 0 || bytes[i] > 0x7e) return 0;
+  return 1;
+}
+
+static CFRef tagged_string(const unsigned char *bytes, size_t len) {
+  uint64_t payload = len;
+  for (size_t i = 0; i < len; i++) payload |= (uint64_t)(bytes[i] & 0x7f) << (3 + 7 * i);
+  payload ^= TAG_SCRAMBLE;
+  payload = ((payload << 17) | (payload >> (55 - 17))) & ((1ULL << 55) - 1);
+  CFRef h = TAG_BIT | (payload << 4) | 0xd;
+  for (size_t i = 0; i < tagged_len; i++)
+    if (tagged[i].handle == h) return h;
+  if (tagged_len == tagged_cap) {
+    tagged_cap = tagged_cap ? tagged_cap * 2 : 64;
+    tagged = realloc(tagged, tagged_cap * sizeof(Tagged));
+    /* The Obj inside each entry points at its own text: fix them up after a move. */
+    for (size_t i = 0; i < tagged_len; i++) tagged[i].obj.bytes = tagged[i].text;
+  }
+  Tagged *t = &tagged[tagged_len++];
+  memset(t, 0, sizeof *t);
+  t->handle = h;
+  memcpy(t->text, bytes, len);
+  t->obj.type = T_STRING;
+  t->obj.refs = 1;
+  t->obj.is_static = 1;
+  t->obj.alive = 1;
+  t->obj.len = len;
+  t->obj.bytes = t->text;
+  return h;
+}
+
+static void init(void);
+
+/* The object behind a handle; NULL (reported and counted) for one never issued or released. */
+static Obj *lookup(const char *fn, CFRef h) {
+  init();
+  if (h == 0) {
+    bad_handle(fn, h, "a NULL");
+    return NULL;
+  }
+  if (h & TAG_BIT) {
+    for (size_t i = 0; i < tagged_len; i++)
+      if (tagged[i].handle == h) return &tagged[i].obj;
+    bad_handle(fn, h, "a tagged value it never issued:");
+    return NULL;
+  }
+  uint64_t offset = h - TABLE_BASE;
+  uint64_t index = offset >> 12;
+  if (h < TABLE_BASE || index >= table_len || (offset & 0xfff) != CHECK(index)) {
+    bad_handle(fn, h, "a");
+    fprintf(stderr, "  (never issued: a pointer squeezed through a JS number loses its low bits)\n");
+    return NULL;
+  }
+  Obj *o = table[index];
+  if (!o->alive) {
+    bad_handle(fn, h, "a released");
+    return NULL;
+  }
+  return o;
+}
+
+/* For handles that may legitimately be NULL (an absent dictionary value). */
+static Obj *lookup_optional(const char *fn, CFRef h) { return h == 0 ? NULL : lookup(fn, h); }
+
+static Obj *new_obj(uint32_t type) {
+  Obj *o = calloc(1, sizeof(Obj));
+  o->type = type;
+  o->refs = 1;
+  o->alive = 1;
+  return o;
+}
+
+static CFRef new_string(const unsigned char *bytes, size_t len) {
+  if (taggable(bytes, len)) return tagged_string(bytes, len);
+  Obj *o = new_obj(T_STRING);
+  o->bytes = malloc(len + 1);
+  if (len) memcpy(o->bytes, bytes, len);
+  o->bytes[len] = 0;
+  o->len = len;
+  live_objects++;
+  return table_add(o);
+}
+
+static CFRef static_string(const char *text) {
+  Obj *o = new_obj(T_STRING);
+  o->is_static = 1;
+  o->len = strlen(text);
+  o->bytes = (unsigned char *)text;
+  return table_add(o);
+}
+
+/* The exported constants are table handles with fixed indexes, set up before any call. */
+enum { I_CLASS, I_GENP, I_SVCE, I_ACCT, I_RATTR, I_RDATA, I_MLIMIT, I_MLONE, I_AUTHUI, I_AUTHUIFAIL,
+       I_TRUE, I_FALSE, I_COUNT };
+
+const CFRef kSecClass = TABLE_HANDLE(I_CLASS);
+const CFRef kSecClassGenericPassword = TABLE_HANDLE(I_GENP);
+const CFRef kSecAttrService = TABLE_HANDLE(I_SVCE);
+const CFRef kSecAttrAccount = TABLE_HANDLE(I_ACCT);
+const CFRef kSecReturnAttributes = TABLE_HANDLE(I_RATTR);
+const CFRef kSecReturnData = TABLE_HANDLE(I_RDATA);
+const CFRef kSecMatchLimit = TABLE_HANDLE(I_MLIMIT);
+const CFRef kSecMatchLimitOne = TABLE_HANDLE(I_MLONE);
+const CFRef kSecUseAuthenticationUI = TABLE_HANDLE(I_AUTHUI);
+const CFRef kSecUseAuthenticationUIFail = TABLE_HANDLE(I_AUTHUIFAIL);
+const CFRef kCFBooleanTrue = TABLE_HANDLE(I_TRUE);
+const CFRef kCFBooleanFalse = TABLE_HANDLE(I_FALSE);
 
 /* Only their addresses matter: a dictionary created with them retains its keys and values. */
 const CFDictionaryKeyCallBacks kCFTypeDictionaryKeyCallBacks = {0, (void *)1, (void *)1, 0, (void *)1, (void *)1};
 const CFDictionaryValueCallBacks kCFTypeDictionaryValueCallBacks = {0, (void *)1, (void *)1, 0, (void *)1};
 
+static void init(void) {
+  if (table_len > 0) return;
+  static const char *names[] = {"class", "genp", "svce", "acct", "r_Attributes", "r_Data", "m_Limit",
+                                "m_LimitOne", "u_AuthUI", "u_AuthUIF"};
+  for (int i = 0; i < I_TRUE; i++) static_string(names[i]);
+  for (int i = I_TRUE; i <= I_FALSE; i++) {
+    Obj *o = new_obj(T_BOOL);
+    o->is_static = 1;
+    table_add(o);
+  }
+}
+
 /* ---- test hooks ---- */
 
 long fake_live_objects(void) { return live_objects; }
-long fake_bad_releases(void) { return bad_releases; }
+long fake_bad_handles(void) { return bad_handles; }
+int fake_interaction_allowed(void) { return interaction_allowed; }
 void fake_set_dir(const char *dir) {
   snprintf(dir_override, sizeof dir_override, "%s", dir ? dir : "");
 }
+/* A fresh process as far as the library's own state goes. */
+void fake_reset_state(void) { interaction_allowed = 1; }
 
 static const char *keychain_dir(void) {
   if (dir_override[0]) return dir_override;
@@ -106,41 +255,24 @@ static const char *keychain_dir(void) {
   return env && env[0] ? env : NULL;
 }
 
+static int keychain_locked(void) {
+  const char *dir = keychain_dir();
+  if (!dir) return 0;
+  char path[4200];
+  snprintf(path, sizeof path, "%s/keychain-locked", dir);
+  return access(path, F_OK) == 0;
+}
+
 /* ---- CoreFoundation ---- */
 
-static int valid(const Obj *o) { return o && o->magic == OBJ_MAGIC; }
-
-static Obj *new_obj(uint32_t type) {
-  Obj *o = calloc(1, sizeof(Obj));
-  if (!o) return NULL;
-  o->magic = OBJ_MAGIC;
-  o->type = type;
-  o->refs = 1;
-  live_objects++;
-  return o;
+static void retain_handle(CFRef h) {
+  Obj *o = lookup("CFRetain", h);
+  if (o && !o->is_static) o->refs++;
 }
 
-static Obj *new_bytes(uint32_t type, const unsigned char *bytes, size_t len) {
-  Obj *o = new_obj(type);
-  if (!o) return NULL;
-  o->bytes = malloc(len + 1);
-  if (len) memcpy(o->bytes, bytes, len);
-  o->bytes[len] = 0;
-  o->len = len;
-  return o;
-}
-
-static void retain_obj(Obj *o) {
-  if (valid(o) && !o->is_static) o->refs++;
-}
-
-void CFRelease(const void *cf) {
-  Obj *o = (Obj *)cf;
-  if (!valid(o)) {
-    bad_releases++;
-    return;
-  }
-  if (o->is_static) return;
+void CFRelease(CFRef h) {
+  Obj *o = lookup("CFRelease", h);
+  if (!o || o->is_static) return;
   if (--o->refs > 0) return;
   if (o->type == T_DICT && o->retains_children) {
     for (CFIndex i = 0; i < o->count; i++) {
@@ -148,92 +280,90 @@ void CFRelease(const void *cf) {
       CFRelease(o->values[i]);
     }
   }
-  /* Never freed: a later release of this address must be caught, not hit reused memory. */
-  o->magic = DEAD_MAGIC;
+  /* The slot is never reused, so a later use of this handle is caught. */
+  o->alive = 0;
   live_objects--;
 }
 
-CFTypeID CFGetTypeID(const void *cf) { return valid(cf) ? ((const Obj *)cf)->type : 0; }
+CFTypeID CFGetTypeID(CFRef h) {
+  Obj *o = lookup("CFGetTypeID", h);
+  return o ? o->type : 0;
+}
 CFTypeID CFStringGetTypeID(void) { return T_STRING; }
-CFTypeID CFDataGetTypeID(void) { return T_DATA; }
 CFTypeID CFDictionaryGetTypeID(void) { return T_DICT; }
 
-const void *CFStringCreateWithCString(const void *alloc, const char *cstr, CFStringEncoding encoding) {
+CFRef CFStringCreateWithCString(const void *alloc, const char *cstr, CFStringEncoding encoding) {
   (void)alloc;
-  if (!cstr || encoding != kCFStringEncodingUTF8) return NULL;
-  return new_bytes(T_STRING, (const unsigned char *)cstr, strlen(cstr));
+  init();
+  if (!cstr || encoding != kCFStringEncodingUTF8) return 0;
+  return new_string((const unsigned char *)cstr, strlen(cstr));
 }
 
-CFIndex CFStringGetLength(const void *str) {
-  const Obj *o = str;
-  return valid(o) && o->type == T_STRING ? (CFIndex)o->len : 0;
+CFIndex CFStringGetLength(CFRef h) {
+  Obj *o = lookup("CFStringGetLength", h);
+  return o && o->type == T_STRING ? (CFIndex)o->len : 0;
 }
 
 CFIndex CFStringGetMaximumSizeForEncoding(CFIndex length, CFStringEncoding encoding) {
   return encoding == kCFStringEncodingUTF8 ? length * 3 : -1;
 }
 
-Boolean CFStringGetCString(const void *str, char *buffer, CFIndex size, CFStringEncoding encoding) {
-  const Obj *o = str;
-  if (!valid(o) || o->type != T_STRING || encoding != kCFStringEncodingUTF8 || !buffer) return 0;
+Boolean CFStringGetCString(CFRef h, char *buffer, CFIndex size, CFStringEncoding encoding) {
+  Obj *o = lookup("CFStringGetCString", h);
+  if (!o || o->type != T_STRING || encoding != kCFStringEncodingUTF8 || !buffer) return 0;
   if ((CFIndex)o->len + 1 > size) return 0;
-  memcpy(buffer, o->bytes, o->len + 1);
+  memcpy(buffer, o->bytes, o->len);
+  buffer[o->len] = 0;
   return 1;
 }
 
-const void *CFDataCreate(const void *alloc, const unsigned char *bytes, CFIndex length) {
+CFRef CFDictionaryCreate(const void *alloc, const CFRef *keys, const CFRef *values, CFIndex count,
+                         const CFDictionaryKeyCallBacks *key_cb, const CFDictionaryValueCallBacks *value_cb) {
   (void)alloc;
-  if (length < 0 || (length > 0 && !bytes)) return NULL;
-  return new_bytes(T_DATA, bytes, (size_t)length);
-}
-
-const unsigned char *CFDataGetBytePtr(const void *data) {
-  const Obj *o = data;
-  return valid(o) && o->type == T_DATA ? o->bytes : NULL;
-}
-
-CFIndex CFDataGetLength(const void *data) {
-  const Obj *o = data;
-  return valid(o) && o->type == T_DATA ? (CFIndex)o->len : 0;
-}
-
-const void *CFDictionaryCreate(const void *alloc, const void **keys, const void **values, CFIndex count,
-                               const CFDictionaryKeyCallBacks *key_cb, const CFDictionaryValueCallBacks *value_cb) {
-  (void)alloc;
+  init();
   /* Only the real callback structs (by address) or none at all: anything else is a binding bug. */
   int typed = key_cb == &kCFTypeDictionaryKeyCallBacks && value_cb == &kCFTypeDictionaryValueCallBacks;
-  if (!typed && (key_cb || value_cb)) return NULL;
-  if (count < 0 || (count > 0 && (!keys || !values))) return NULL;
+  if (!typed && (key_cb || value_cb)) return 0;
+  if (count < 0 || (count > 0 && (!keys || !values))) return 0;
   for (CFIndex i = 0; i < count; i++)
-    if (!valid(keys[i]) || !valid(values[i])) return NULL;
+    if (!lookup("CFDictionaryCreate", keys[i]) || !lookup("CFDictionaryCreate", values[i])) return 0;
   Obj *d = new_obj(T_DICT);
-  if (!d) return NULL;
   d->count = count;
-  d->keys = calloc((size_t)count + 1, sizeof(Obj *));
-  d->values = calloc((size_t)count + 1, sizeof(Obj *));
+  d->keys = calloc((size_t)count + 1, sizeof(CFRef));
+  d->values = calloc((size_t)count + 1, sizeof(CFRef));
   d->retains_children = typed;
   for (CFIndex i = 0; i < count; i++) {
-    d->keys[i] = (Obj *)keys[i];
-    d->values[i] = (Obj *)values[i];
+    d->keys[i] = keys[i];
+    d->values[i] = values[i];
     if (typed) {
-      retain_obj(d->keys[i]);
-      retain_obj(d->values[i]);
+      retain_handle(keys[i]);
+      retain_handle(values[i]);
     }
   }
-  return d;
+  live_objects++;
+  return table_add(d);
 }
 
 static int same_string(const Obj *a, const Obj *b) {
-  return valid(a) && valid(b) && a->type == T_STRING && b->type == T_STRING && a->len == b->len &&
+  return a && b && a->type == T_STRING && b->type == T_STRING && a->len == b->len &&
          memcmp(a->bytes, b->bytes, a->len) == 0;
 }
 
-const void *CFDictionaryGetValue(const void *dict, const void *key) {
-  const Obj *d = dict;
-  if (!valid(d) || d->type != T_DICT) return NULL;
-  for (CFIndex i = 0; i < d->count; i++)
-    if (d->keys[i] == key || same_string(d->keys[i], key)) return d->values[i];
-  return NULL;
+static CFRef dict_get(const Obj *d, CFRef key) {
+  Obj *k = NULL;
+  for (CFIndex i = 0; i < d->count; i++) {
+    if (d->keys[i] == key) return d->values[i];
+    if (!k) k = lookup("CFDictionaryGetValue", key);
+    if (k && same_string(lookup("CFDictionaryGetValue", d->keys[i]), k)) return d->values[i];
+  }
+  return 0;
+}
+
+/* Borrowed (get rule): the caller must not release the result. */
+CFRef CFDictionaryGetValue(CFRef dict, CFRef key) {
+  Obj *d = lookup("CFDictionaryGetValue", dict);
+  if (!d || d->type != T_DICT || !lookup("CFDictionaryGetValue", key)) return 0;
+  return dict_get(d, key);
 }
 
 /* ---- item storage ---- */
@@ -261,226 +391,110 @@ static void log_touch(const char *op, const Obj *service) {
   close(fd);
 }
 
-/* <dir>/<hex(service)>_ ; the caller appends hex(account) and a suffix. */
-static int item_prefix(const Obj *service, char *out, size_t size) {
-  const char *dir = keychain_dir();
-  if (!dir || service->len > 400) return 0;
-  char hex[801];
-  hex_encode(service->bytes, service->len, hex);
-  return snprintf(out, size, "%s/%s_", dir, hex) < (int)size;
-}
-
-static int item_base(const Obj *service, const Obj *account, char *out, size_t size) {
-  if (!item_prefix(service, out, size) || account->len > 400) return 0;
-  char hex[801];
-  hex_encode(account->bytes, account->len, hex);
-  size_t used = strlen(out);
-  return snprintf(out + used, size - used, "%s", hex) < (int)(size - used);
-}
-
 static int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
 
-/* Finds the first item (by name order) of a service, optionally of one account. */
-static int find_item(const Obj *service, const Obj *account, char *base, size_t size, Obj **found_account) {
+/*
+ * The account of the first item (by name order) of a service, optionally of one account, into
+ * acct/acct_len. An empty account in the query matches nothing: an item without an `acct`
+ * attribute is not an item whose `acct` is "".
+ */
+static int find_item(const Obj *service, const Obj *account, unsigned char *acct, size_t *acct_len) {
+  const char *dir = keychain_dir();
+  if (!dir || service->len > 400 || (account && (account->len == 0 || account->len > 400))) return 0;
+  char prefix[820];
+  hex_encode(service->bytes, service->len, prefix);
+  strcat(prefix, "_");
+  char want[1700] = "";
   if (account) {
-    if (!item_base(service, account, base, size)) return 0;
-    char path[4400];
-    snprintf(path, sizeof path, "%s.item", base);
-    if (access(path, F_OK) != 0) return 0;
-    if (found_account) {
-      *found_account = (Obj *)account;
-      retain_obj(*found_account);
-    }
-    return 1;
+    hex_encode(account->bytes, account->len, want);
+    snprintf(want + strlen(want), sizeof want - strlen(want), ".item");
   }
-  char prefix[4200];
-  if (!item_prefix(service, prefix, sizeof prefix)) return 0;
-  const char *name_prefix = strrchr(prefix, '/') + 1;
-  DIR *d = opendir(keychain_dir());
+  DIR *d = opendir(dir);
   if (!d) return 0;
   char best[1024] = "";
   struct dirent *e;
   while ((e = readdir(d))) {
     size_t n = strlen(e->d_name);
-    if (strncmp(e->d_name, name_prefix, strlen(name_prefix)) != 0) continue;
+    if (strncmp(e->d_name, prefix, strlen(prefix)) != 0) continue;
     if (n < 5 || strcmp(e->d_name + n - 5, ".item") != 0) continue;
+    if (account && strcmp(e->d_name + strlen(prefix), want) != 0) continue;
     if (!best[0] || strcmp(e->d_name, best) < 0) snprintf(best, sizeof best, "%s", e->d_name);
   }
   closedir(d);
   if (!best[0]) return 0;
-  const char *acct_hex = best + strlen(name_prefix);
-  size_t acct_hex_len = strlen(acct_hex) - 5;
-  unsigned char acct[512];
-  size_t acct_len = acct_hex_len / 2;
-  if (acct_len >= sizeof acct) return 0;
-  for (size_t i = 0; i < acct_len; i++) acct[i] = (unsigned char)(hex_value(acct_hex[2 * i]) * 16 + hex_value(acct_hex[2 * i + 1]));
-  Obj *a = new_bytes(T_STRING, acct, acct_len);
-  int ok = item_base(service, a, base, size);
-  if (ok && found_account) *found_account = a;
-  else CFRelease(a);
-  return ok;
-}
-
-static int has_flag(const char *base, const char *flag) {
-  char path[4400];
-  snprintf(path, sizeof path, "%s.flags", base);
-  FILE *f = fopen(path, "r");
-  if (!f) return 0;
-  char word[64];
-  int found = 0;
-  while (fscanf(f, "%63s", word) == 1)
-    if (strcmp(word, flag) == 0) found = 1;
-  fclose(f);
-  return found;
-}
-
-static Obj *read_item(const char *base) {
-  char path[4400];
-  snprintf(path, sizeof path, "%s.item", base);
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  unsigned char buf[65536];
-  size_t n = fread(buf, 1, sizeof buf, f);
-  fclose(f);
-  return new_bytes(T_DATA, buf, n);
-}
-
-/* Atomic for concurrent processes: temp file, then link (add) or rename (update). */
-static OSStatus write_item(const char *base, const Obj *data, int must_not_exist) {
-  char path[4400], temp[4500];
-  snprintf(path, sizeof path, "%s.item", base);
-  snprintf(temp, sizeof temp, "%s.%ld.%d.tmp", base, (long)getpid(), rand());
-  int fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) return errSecIO;
-  ssize_t written = data->len ? write(fd, data->bytes, data->len) : 0;
-  close(fd);
-  if (written != (ssize_t)data->len) {
-    unlink(temp);
-    return errSecIO;
-  }
-  int rc = must_not_exist ? link(temp, path) : rename(temp, path);
-  int err = errno;
-  if (must_not_exist || rc != 0) unlink(temp);
-  if (rc != 0) return must_not_exist && err == EEXIST ? errSecDuplicateItem : errSecIO;
-  return errSecSuccess;
+  const char *acct_hex = best + strlen(prefix);
+  size_t hex_len = strlen(acct_hex) - 5;
+  *acct_len = hex_len / 2;
+  for (size_t i = 0; i < *acct_len; i++)
+    acct[i] = (unsigned char)(hex_value(acct_hex[2 * i]) * 16 + hex_value(acct_hex[2 * i + 1]));
+  return 1;
 }
 
 /* ---- Security ---- */
 
-typedef struct {
-  const Obj *service, *account, *data;
-  int return_attributes, return_data, ui_fail, match_one;
-} Query;
-
-static OSStatus parse_query(const void *dict, Query *q, int need_class) {
-  memset(q, 0, sizeof *q);
-  const Obj *d = dict;
-  if (!valid(d) || d->type != T_DICT) return errSecParam;
-  const Obj *cls = CFDictionaryGetValue(d, kSecClass);
-  if (need_class && !same_string(cls, kSecClassGenericPassword)) return errSecParam;
-  q->service = CFDictionaryGetValue(d, kSecAttrService);
-  q->account = CFDictionaryGetValue(d, kSecAttrAccount);
-  q->data = CFDictionaryGetValue(d, kSecValueData);
-  if (q->service && q->service->type != T_STRING) return errSecParam;
-  if (q->account && q->account->type != T_STRING) return errSecParam;
-  if (q->data && q->data->type != T_DATA) return errSecParam;
-  q->return_attributes = CFDictionaryGetValue(d, kSecReturnAttributes) == kCFBooleanTrue;
-  q->return_data = CFDictionaryGetValue(d, kSecReturnData) == kCFBooleanTrue;
-  q->ui_fail = same_string(CFDictionaryGetValue(d, kSecUseAuthenticationUI), kSecUseAuthenticationUIFail);
-  const Obj *limit = CFDictionaryGetValue(d, kSecMatchLimit);
-  q->match_one = !limit || same_string(limit, kSecMatchLimitOne);
-  /* A query without a service would match every item: cc-pool must always name its item. */
-  if (!q->service) return errSecParam;
-  if (!keychain_dir()) return errSecNotAvailable;
+OSStatus SecKeychainSetUserInteractionAllowed(Boolean allowed) {
+  interaction_allowed = allowed != 0;
   return errSecSuccess;
 }
 
-static OSStatus needs_prompt(const Query *q) {
-  if (q->ui_fail) return errSecInteractionNotAllowed;
-  log_touch("PROMPT", q->service);
-  return errSecUserCanceled;
+/* Only the default keychain (NULL) is supported: that is the one Claude Code's items live in. */
+OSStatus SecKeychainGetStatus(const void *keychain, uint32_t *status) {
+  init();
+  if (keychain || !status) return errSecParam;
+  if (!keychain_dir()) return errSecNotAvailable;
+  *status = kSecReadPermStatus | kSecWritePermStatus | (keychain_locked() ? 0 : kSecUnlockStateStatus);
+  return errSecSuccess;
 }
 
-OSStatus SecItemCopyMatching(const void *query, const void **result) {
-  Query q;
-  OSStatus status = parse_query(query, &q, 1);
-  if (status) return status;
-  log_touch(q.return_data ? "copy-data" : "copy-attributes", q.service);
-  if (!q.match_one || (q.return_data && q.return_attributes) || (!q.return_data && !q.return_attributes))
+OSStatus SecItemCopyMatching(CFRef query, CFRef *result) {
+  Obj *d = lookup("SecItemCopyMatching", query);
+  if (result) *result = 0;
+  if (!d || d->type != T_DICT) return errSecParam;
+  if (!same_string(lookup_optional("SecItemCopyMatching", dict_get(d, kSecClass)),
+                   lookup("SecItemCopyMatching", kSecClassGenericPassword)))
     return errSecParam;
-  char base[4300];
-  Obj *account = NULL;
-  if (!find_item(q.service, q.account, base, sizeof base, &account)) return errSecItemNotFound;
-  if (has_flag(base, "locked")) status = needs_prompt(&q);
-  else if (q.return_data && has_flag(base, "denied")) status = errSecAuthFailed;
-  else if (q.return_data && has_flag(base, "interaction")) status = needs_prompt(&q);
-  if (status) {
-    CFRelease(account);
-    return status;
+  Obj *service = lookup_optional("SecItemCopyMatching", dict_get(d, kSecAttrService));
+  CFRef account_h = dict_get(d, kSecAttrAccount);
+  Obj *account = lookup_optional("SecItemCopyMatching", account_h);
+  /* A query without a service would match every item: cc-pool must always name its item. */
+  if (!service || service->type != T_STRING) return errSecParam;
+  if (account_h && (!account || account->type != T_STRING)) return errSecParam;
+  int return_attributes = dict_get(d, kSecReturnAttributes) == kCFBooleanTrue;
+  int return_data = dict_get(d, kSecReturnData) == kCFBooleanTrue;
+  CFRef limit = dict_get(d, kSecMatchLimit);
+  if (limit && !same_string(lookup("SecItemCopyMatching", limit), lookup("SecItemCopyMatching", kSecMatchLimitOne)))
+    return errSecParam;
+  if (return_data == return_attributes) return errSecParam;
+  if (!keychain_dir()) return errSecNotAvailable;
+  log_touch(return_data ? "copy-data" : "copy-attributes", service);
+  if (keychain_locked()) {
+    /* The unlock dialog would show here; dismissed, the search finds nothing. */
+    if (interaction_allowed) log_touch("PROMPT", service);
+    return errSecItemNotFound;
   }
-  Obj *out;
-  if (q.return_data) {
-    out = read_item(base);
-    if (!out) {
-      CFRelease(account);
-      return errSecItemNotFound;
-    }
-  } else {
-    const void *keys[3] = {kSecClass, kSecAttrService, kSecAttrAccount};
-    Obj *service = new_bytes(T_STRING, q.service->bytes, q.service->len);
-    const void *values[3] = {kSecClassGenericPassword, service, account};
-    out = (Obj *)CFDictionaryCreate(NULL, keys, values, 3, &kCFTypeDictionaryKeyCallBacks,
-                                    &kCFTypeDictionaryValueCallBacks);
-    CFRelease(service);
+  unsigned char acct[512];
+  size_t acct_len = 0;
+  if (!find_item(service, account, acct, &acct_len)) return errSecItemNotFound;
+  if (return_data) {
+    /* The item trusts /usr/bin/security: a read by anyone else needs the user's consent. */
+    log_touch("PROMPT", service);
+    return errSecUserCanceled;
   }
-  CFRelease(account);
+  CFRef keys[3] = {kSecClass, kSecAttrService, kSecAttrAccount};
+  CFRef values[3] = {kSecClassGenericPassword, new_string(service->bytes, service->len), 0};
+  CFIndex count = 2;
+  if (acct_len > 0) {
+    values[2] = new_string(acct, acct_len);
+    count = 3;
+  }
+  CFRef out = CFDictionaryCreate(NULL, keys, values, count, &kCFTypeDictionaryKeyCallBacks,
+                                 &kCFTypeDictionaryValueCallBacks);
+  for (CFIndex i = 1; i < count; i++) CFRelease(values[i]);
   if (result) *result = out;
   else CFRelease(out);
-  return errSecSuccess;
-}
-
-OSStatus SecItemAdd(const void *attributes, const void **result) {
-  Query q;
-  OSStatus status = parse_query(attributes, &q, 1);
-  if (status) return status;
-  log_touch("add", q.service);
-  if (!q.account || !q.data) return errSecParam;
-  if (result) *result = NULL;
-  char base[4300];
-  if (!item_base(q.service, q.account, base, sizeof base)) return errSecParam;
-  return write_item(base, q.data, 1);
-}
-
-OSStatus SecItemUpdate(const void *query, const void *attributes_to_update) {
-  Query q, u;
-  OSStatus status = parse_query(query, &q, 1);
-  if (status) return status;
-  log_touch("update", q.service);
-  const Obj *changes = attributes_to_update;
-  if (!valid(changes) || changes->type != T_DICT) return errSecParam;
-  u.data = CFDictionaryGetValue(changes, kSecValueData);
-  if (!u.data || u.data->type != T_DATA) return errSecParam;
-  char base[4300];
-  if (!find_item(q.service, q.account, base, sizeof base, NULL)) return errSecItemNotFound;
-  if (has_flag(base, "locked")) return needs_prompt(&q);
-  return write_item(base, u.data, 0);
-}
-
-OSStatus SecItemDelete(const void *query) {
-  Query q;
-  OSStatus status = parse_query(query, &q, 1);
-  if (status) return status;
-  log_touch("delete", q.service);
-  char base[4300], path[4400];
-  if (!find_item(q.service, q.account, base, sizeof base, NULL)) return errSecItemNotFound;
-  if (has_flag(base, "locked")) return needs_prompt(&q);
-  snprintf(path, sizeof path, "%s.item", base);
-  if (unlink(path) != 0) return errno == ENOENT ? errSecItemNotFound : errSecIO;
-  snprintf(path, sizeof path, "%s.flags", base);
-  unlink(path);
   return errSecSuccess;
 }

@@ -61,20 +61,57 @@ function noTempFiles(): void {
 describe("seedAccountClaudeJson", () => {
   afterEach(() => expectSacredUnchanged(home, before));
 
-  test("copies the base without identity and plugin counters, marked onboarded, mode 0600", () => {
-    setUp({ claudeJson: { ...realisticClaudeJson(), hasCompletedOnboarding: false } });
+  test("copies the base without identity, ids, secrets, caches and counters, marked onboarded, mode 0600", () => {
+    setUp({
+      claudeJson: {
+        ...realisticClaudeJson(),
+        hasCompletedOnboarding: false,
+        primaryApiKey: "sk-ant-api03-base-console-key",
+        cachedUsageUtilization: { accountUuid: "11111111-2222-4333-8444-555555555555", five_hour: 12 },
+        cachedGrowthBookFeatures: { x: 1 },
+        customApiKeyResponses: { approved: ["abc"], rejected: [] },
+        memoryUsageCount: 3,
+      },
+    });
 
     const result = seedAccountClaudeJson({ baseJsonPath: base.baseJsonPath, accountDir });
 
     expect(result).toEqual({ kind: "seeded", path: accountJsonPath, base: "ok" });
     const seeded = readAccount();
     const expected: Json = { ...base.claudeJson, hasCompletedOnboarding: true };
-    delete expected.oauthAccount;
-    delete expected.pluginUsage;
+    for (const key of [
+      "oauthAccount",
+      "pluginUsage",
+      "userID",
+      "anonymousId",
+      "machineID",
+      "primaryApiKey",
+      "cachedUsageUtilization",
+      "cachedGrowthBookFeatures",
+      "customApiKeyResponses",
+      "memoryUsageCount",
+      "numStartups",
+      "firstStartTime",
+      "tipsHistory",
+    ]) {
+      delete expected[key];
+    }
+    expected.projects = {
+      [BASE_PROJECT]: {
+        hasTrustDialogAccepted: true,
+        hasClaudeMdExternalIncludesApproved: true,
+        hasClaudeMdExternalIncludesWarningShown: true,
+        mcpServers: { local: { type: "stdio", command: "./mcp.sh" } },
+        enabledMcpjsonServers: ["db"],
+        disabledMcpjsonServers: ["slow"],
+      },
+      "/Users/me/code/lib": { hasTrustDialogAccepted: false },
+    };
     expect(seeded).toEqual(expected);
-    expect(seeded.oauthAccount).toBeUndefined();
-    expect(seeded.pluginUsage).toBeUndefined();
-    expect(seeded.projects).toEqual(realisticClaudeJson().projects);
+    const text = readFileSync(accountJsonPath, "utf8");
+    for (const secret of ["sk-ant-api03-base-console-key", "f0e1d2c3b4a5", "machine-1", "11111111-2222"]) {
+      expect(text).not.toContain(secret);
+    }
     expect(statSync(accountJsonPath).mode & 0o777).toBe(0o600);
     expect(readFileSync(accountJsonPath, "utf8")).toBe(JSON.stringify(seeded, null, 2));
     noTempFiles();
@@ -160,7 +197,7 @@ describe("mergeShareableKeys", () => {
     expect(merged.theme).toBe("dark");
     expect(merged.verbose).toBe(true);
     expect(merged.mcpServers).toEqual(base.claudeJson?.mcpServers);
-    expect(merged.machineID).toBe("machine-1");
+    expect(merged.machineID).toBeUndefined();
     expect(result.changedKeys).toContain("theme");
     expect(result.changedKeys).toContain("mcpServers");
     expect(statSync(accountJsonPath).mode & 0o777).toBe(0o600);
@@ -298,7 +335,7 @@ describe("mergeShareableKeys", () => {
 
     const result = merge();
 
-    expect(result).toEqual({ changed: false, changedKeys: [] });
+    expect(result).toEqual({ changed: false, changedKeys: [], toBase: [], conflicts: [] });
     const after = statSync(accountJsonPath);
     expect(after.ino).toBe(st.ino);
     expect(after.mtimeMs).toBe(st.mtimeMs);

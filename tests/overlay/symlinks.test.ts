@@ -12,7 +12,12 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { CcpError } from "../../src/errors.ts";
-import { checkOverlay, ensureBasePlans, syncOverlay, teardownOverlay } from "../../src/overlay/symlinks.ts";
+import {
+  checkOverlay,
+  ensureBaseSharedDirs,
+  syncOverlay,
+  teardownOverlay,
+} from "../../src/overlay/symlinks.ts";
 import {
   type Base,
   describeSacred,
@@ -215,6 +220,7 @@ describe("syncOverlay without a usable base", () => {
       conflicts: [],
       foreign: [],
       ok: [],
+      merged: [],
     });
     expect(existsSync(join(home, ".claude"))).toBe(false);
     expect(readdirSync(accountDir)).toEqual(["settings.json"]);
@@ -252,15 +258,19 @@ describe("checkOverlay", () => {
 
     expect(check.base).toBe("present");
     expect(check.account).toBe("present");
-    expect(check.basePlans).toBe("missing");
+    expect(check.baseMissing).toEqual(["plans"]);
     expect(check.ok).toEqual(["todos"]);
     expect(check.missing).toEqual([
       "CLAUDE.md",
       "commands",
+      "file-history",
       "history.jsonl",
       "plugins",
       "projects",
       "review-skill",
+      "session-env",
+      "sessions",
+      "shell-snapshots",
     ]);
     expect(check.wrong).toEqual([
       {
@@ -280,17 +290,17 @@ describe("checkOverlay", () => {
     expect(readFileSync(join(accountDir, "settings.json"), "utf8")).toBe("{}");
   });
 
-  test("is healthy after a sync once the base has plans/", () => {
+  test("is healthy after a sync once the base has every shared dir", () => {
     syncOverlay({ baseDir: base.baseDir, accountDir });
     const withoutPlans = checkOverlay({ baseDir: base.baseDir, accountDir });
-    expect(withoutPlans.basePlans).toBe("missing");
+    expect(withoutPlans.baseMissing).toEqual(["plans"]);
     expect(withoutPlans.healthy).toBe(false);
 
-    ensureBasePlans(base.baseDir);
+    ensureBaseSharedDirs(base.baseDir);
     before = snapshotSacred(home);
     syncOverlay({ baseDir: base.baseDir, accountDir });
     const check = checkOverlay({ baseDir: base.baseDir, accountDir });
-    expect(check.basePlans).toBe("present");
+    expect(check.baseMissing).toEqual([]);
     expect(check.ok).toContain("plans");
     expect(check.healthy).toBe(true);
   });
@@ -332,38 +342,157 @@ describe("teardownOverlay", () => {
   });
 });
 
-describe("ensureBasePlans", () => {
-  test("creates an empty plans/ and nothing else in the base", () => {
-    setUp({ plans: false });
+describe("ensureBaseSharedDirs", () => {
+  test("on a fresh base creates exactly the missing shared dirs, empty and 0700, and nothing else", () => {
+    setUp({ plans: false, sessionDirs: false });
     const lines = describeSacred(home);
 
-    expect(ensureBasePlans(base.baseDir)).toBe("created");
+    const result = ensureBaseSharedDirs(base.baseDir);
 
+    expect(result.created.sort()).toEqual([
+      "file-history",
+      "plans",
+      "session-env",
+      "sessions",
+      "shell-snapshots",
+    ]);
     const added = describeSacred(home).filter((line) => !lines.includes(line));
-    expect(added).toHaveLength(1);
-    expect(added[0]).toStartWith("~/.claude/plans dir");
-    expect(readdirSync(join(base.baseDir, "plans"))).toEqual([]);
+    expect(added.sort()).toEqual(result.created.map((n) => `~/.claude/${n} dir 700`).sort());
+    for (const name of result.created) expect(readdirSync(join(base.baseDir, name))).toEqual([]);
     expect(describeSacred(home).filter((line) => !added.includes(line))).toEqual(lines);
   });
 
-  test("leaves an existing plans/ alone", () => {
+  test("leaves existing dirs alone", () => {
     setUp();
-    expect(ensureBasePlans(base.baseDir)).toBe("present");
+    expect(ensureBaseSharedDirs(base.baseDir).created).toEqual([]);
     expectSacredUnchanged(home, before);
   });
 
   test("never creates ~/.claude itself", () => {
     setUp({ dir: false });
-    expect(ensureBasePlans(join(home, ".claude"))).toBe("no-base");
+    expect(ensureBaseSharedDirs(join(home, ".claude")).base).toBe("missing");
     expect(existsSync(join(home, ".claude"))).toBe(false);
     expectSacredUnchanged(home, before);
   });
 
-  test("a plans file is reported and kept", () => {
+  test("a file where a shared dir belongs is reported and kept", () => {
     setUp({ plans: false });
     writeFileSync(join(base.baseDir, "plans"), "x");
+    symlinkSync(join(home, "nowhere"), join(base.baseDir, "sessions-x"));
     before = snapshotSacred(home);
-    expect(ensureBasePlans(base.baseDir)).toBe("not-a-directory");
+    expect(ensureBaseSharedDirs(base.baseDir).blocked).toEqual(["plans"]);
+    expectSacredUnchanged(home, before);
+  });
+});
+
+describe("syncOverlay with mergeIntoBase", () => {
+  function sync() {
+    return syncOverlay({ baseDir: base.baseDir, accountDir }, { mergeIntoBase: true });
+  }
+
+  test("a real shared dir is merged into the base without overwriting, then linked", () => {
+    setUp();
+    const own = join(accountDir, "projects");
+    mkdirSync(join(own, "-Users-me-code-app"), { recursive: true });
+    mkdirSync(join(own, "-tmp-new", "memory"), { recursive: true });
+    writeFileSync(join(own, "-Users-me-code-app", "bbbbbbbb.jsonl"), '{"type":"assistant"}\n', {
+      mode: 0o600,
+    });
+    writeFileSync(join(own, "-tmp-new", "cccccccc.jsonl"), "new\n");
+    // Same name, same bytes as the base's: a duplicate, dropped.
+    writeFileSync(join(own, "-Users-me-code-app", "aaaaaaaa.jsonl"), '{"type":"user"}\n');
+
+    const report = sync();
+
+    expect(report.conflicts).toEqual([]);
+    expect(report.merged).toEqual([
+      { name: "projects", moved: 2, duplicates: 1, collisions: [], linked: true },
+    ]);
+    expect(readlinkSync(own)).toBe(join(base.baseDir, "projects"));
+    const app = join(base.baseDir, "projects", "-Users-me-code-app");
+    expect(readFileSync(join(app, "aaaaaaaa.jsonl"), "utf8")).toBe('{"type":"user"}\n');
+    expect(readFileSync(join(app, "bbbbbbbb.jsonl"), "utf8")).toBe('{"type":"assistant"}\n');
+    expect(lstatSync(join(app, "bbbbbbbb.jsonl")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(base.baseDir, "projects", "-tmp-new", "cccccccc.jsonl"), "utf8")).toBe("new\n");
+    expect(existsSync(join(base.baseDir, "projects", "-tmp-new", "memory"))).toBe(true);
+  });
+
+  test("a name collision is reported and both files are kept; the rest is merged", () => {
+    setUp();
+    const own = join(accountDir, "projects", "-Users-me-code-app");
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, "aaaaaaaa.jsonl"), "the account's own version\n");
+    writeFileSync(join(own, "dddddddd.jsonl"), "moved\n");
+    const baseBefore = readFileSync(
+      join(base.baseDir, "projects", "-Users-me-code-app", "aaaaaaaa.jsonl"),
+      "utf8",
+    );
+
+    const report = sync();
+
+    expect(report.merged[0]).toMatchObject({
+      name: "projects",
+      moved: 1,
+      collisions: ["-Users-me-code-app/aaaaaaaa.jsonl"],
+      linked: false,
+    });
+    expect(report.conflicts).toHaveLength(1);
+    expect(report.conflicts[0]?.collisions).toEqual(["-Users-me-code-app/aaaaaaaa.jsonl"]);
+    expect(report.conflicts[0]?.message).toContain("-Users-me-code-app/aaaaaaaa.jsonl");
+    expect(readFileSync(join(own, "aaaaaaaa.jsonl"), "utf8")).toBe("the account's own version\n");
+    expect(readFileSync(join(base.baseDir, "projects", "-Users-me-code-app", "aaaaaaaa.jsonl"), "utf8")).toBe(
+      baseBefore,
+    );
+    expect(existsSync(join(own, "dddddddd.jsonl"))).toBe(false);
+    expect(readFileSync(join(base.baseDir, "projects", "-Users-me-code-app", "dddddddd.jsonl"), "utf8")).toBe(
+      "moved\n",
+    );
+    // Running again changes nothing more and still reports the collision.
+    const again = sync();
+    expect(again.conflicts.map((c) => c.name)).toEqual(["projects"]);
+    expect(readFileSync(join(own, "aaaaaaaa.jsonl"), "utf8")).toBe("the account's own version\n");
+  });
+
+  test("history.jsonl an account wrote while the base had none moves into the base", () => {
+    setUp();
+    rmSync(join(base.baseDir, "history.jsonl"));
+    before = snapshotSacred(home);
+    writeFileSync(join(accountDir, "history.jsonl"), '{"display":"pooled"}\n');
+
+    const report = sync();
+
+    expect(report.merged).toEqual([
+      { name: "history.jsonl", moved: 1, duplicates: 0, collisions: [], linked: true },
+    ]);
+    expect(readFileSync(join(base.baseDir, "history.jsonl"), "utf8")).toBe('{"display":"pooled"}\n');
+    expect(readlinkSync(join(accountDir, "history.jsonl"))).toBe(join(base.baseDir, "history.jsonl"));
+  });
+
+  test("a real file where the base has one stays and is reported; private entries are never merged", () => {
+    setUp();
+    writeFileSync(join(accountDir, "settings.json"), '{"mine":true}');
+    writeFileSync(join(accountDir, "history.jsonl"), "account history\n");
+    mkdirSync(join(accountDir, "jobs"));
+    mkdirSync(join(accountDir, "daemon"));
+    writeFileSync(join(accountDir, "daemon.log"), "log\n");
+
+    const report = sync();
+
+    expect(report.merged).toEqual([]);
+    expect(report.conflicts.map((c) => c.name).sort()).toEqual(["history.jsonl", "settings.json"]);
+    expect(readFileSync(join(accountDir, "settings.json"), "utf8")).toBe('{"mine":true}');
+    for (const name of ["jobs", "daemon", "daemon.log"])
+      expect(lstatSync(join(accountDir, name)).isSymbolicLink()).toBe(false);
+    expectSacredUnchanged(home, before);
+  });
+
+  test("without mergeIntoBase a real shared dir is only reported", () => {
+    setUp();
+    mkdirSync(join(accountDir, "sessions"));
+    writeFileSync(join(accountDir, "sessions", "1.json"), "{}");
+    const report = syncOverlay({ baseDir: base.baseDir, accountDir });
+    expect(report.merged).toEqual([]);
+    expect(report.conflicts.map((c) => c.name)).toEqual(["sessions"]);
     expectSacredUnchanged(home, before);
   });
 });

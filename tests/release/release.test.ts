@@ -3,6 +3,7 @@ import { lstatSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { TARGETS, hostTarget } from "../../scripts/build.ts";
+import { checkDarwinBinary } from "../../scripts/check-macho.ts";
 import {
   FORMULA_PATH,
   FORMULA_TEMPLATE_PATH,
@@ -215,6 +216,27 @@ describe("bun run release (into a temp dir)", () => {
     expect(readFileSync(join(dir, "README.md"), "utf8")).toBe(
       readFileSync(join(REPO_ROOT, "README.md"), "utf8"),
     );
+    rmSync(dest, { recursive: true, force: true });
+  });
+
+  test("each darwin tarball's binary is a Mach-O of its arch whose signature macOS accepts", async () => {
+    const dest = tempDir("unpack-darwin-");
+    for (const [target, arch] of [
+      ["darwin-arm64", "arm64"],
+      ["darwin-x64", "x64"],
+    ] as const) {
+      const tar = await runCli(["-xzf", join(out, tarballName(pkg.version, target)), "-C", dest], {
+        bin: TAR,
+      });
+      expect(tar.code).toBe(0);
+      const binary = readFileSync(join(dest, `cc-pool-${pkg.version}-${target}`, "cc-pool"));
+      const check = checkDarwinBinary(binary, arch);
+      expect({ target, ...check }).toEqual({ target, ok: true, lines: expect.any(Array) });
+      // arm64 must carry a verifying signature; x86_64 ships without one (Bun's does not verify).
+      expect(check.lines.at(-1)).toStartWith(
+        arch === "arm64" ? "code signature verifies" : "no code signature",
+      );
+    }
     rmSync(dest, { recursive: true, force: true });
   });
 });

@@ -83,7 +83,7 @@ function keychainHarness(): Harness {
   let n = 0;
   const afterEveryOp = (): void => {
     expect(fake.liveObjects()).toBe(0);
-    expect(fake.badReleases()).toBe(0);
+    expect(fake.badHandles()).toBe(0);
   };
   const store = createKeychainStore({
     securityLib: fake.libPath,

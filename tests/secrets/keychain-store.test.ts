@@ -50,15 +50,15 @@ beforeAll(() => {
 beforeEach(() => fake.reset());
 afterEach(() => {
   expect(fake.liveObjects()).toBe(0);
-  expect(fake.badReleases()).toBe(0);
+  expect(fake.badHandles()).toBe(0);
   expect(ops()).not.toContain("lib PROMPT");
   expect(fake.events().map((e) => e.service)).not.toContain("Claude Code-credentials");
 });
 afterAll(() => fake.dispose());
 
 describe("lookups", () => {
-  test("exists() reads attributes only, even for an item whose data would need a prompt", async () => {
-    fake.putItem(SERVICE, USER, BLOB_JSON, ["interaction", "denied"]);
+  test("exists() reads attributes only, never data", async () => {
+    fake.putItem(SERVICE, USER, BLOB_JSON);
     expect(await store().exists(DIR)).toBe(true);
     expect(ops()).toEqual(["lib copy-attributes"]);
     expect(fake.toolRuns()).toEqual([]);
@@ -75,32 +75,51 @@ describe("lookups", () => {
     expect(await store().exists(DIR)).toBe(false);
     expect(await store().read(DIR)).toBeUndefined();
   });
+
+  test("the framework is opened with user interaction switched off", async () => {
+    fake.putItem(SERVICE, USER, BLOB_JSON);
+    await store().exists(DIR);
+    expect(fake.interactionAllowed()).toBe(false);
+  });
 });
 
 describe("reads", () => {
-  test("a readable item is read through Security.framework without the tool", async () => {
-    fake.putItem(SERVICE, USER, BLOB_JSON);
+  test("item data is read by the security tool, never through the framework (it would prompt)", async () => {
+    fake.putItem(SERVICE, "someone-else", BLOB_JSON);
     expect(await store().read(DIR)).toEqual(BLOB);
-    expect(ops()).toEqual(["lib copy-attributes", "lib copy-data"]);
-    expect(fake.toolRuns()).toEqual([]);
-  });
-
-  test.each([
-    ["interaction not allowed", ["interaction"]],
-    ["access denied", ["denied"]],
-  ])("%s: the data read falls back to the security tool", async (_label, flags) => {
-    fake.putItem(SERVICE, "someone-else", BLOB_JSON, flags);
-    expect(await store().read(DIR)).toEqual(BLOB);
-    expect(ops()).toEqual(["lib copy-attributes", "lib copy-data", "tool find-generic-password"]);
+    expect(ops()).toEqual(["lib copy-attributes", "tool find-generic-password"]);
     // The tool is asked for the item that exists, under its own account attribute.
     expect(fake.toolRuns().map((run) => run.argv)).toEqual([
       ["find-generic-password", "-s", SERVICE, "-a", "someone-else", "-w"],
     ]);
   });
 
-  test("hex output of the tool is decoded", async () => {
-    fake.putItem(SERVICE, USER, BLOB_JSON, ["interaction", "hexout"]);
-    expect(await store().read(DIR)).toEqual(BLOB);
+  test("a short account name (a tagged CFString) is read back exactly", async () => {
+    for (const account of ["bob", "alice", "a.b-c_7"]) {
+      fake.reset();
+      fake.putItem(SERVICE, account, BLOB_JSON);
+      expect(store().locate(DIR).keychainService).toBe(SERVICE);
+      expect(await store().read(DIR)).toEqual(BLOB);
+      expect(fake.toolRuns().map((run) => run.argv[4])).toEqual([account]);
+    }
+  });
+
+  test("an item without an acct attribute is found, read and updated in place", async () => {
+    fake.putItem(SERVICE, "", BLOB_JSON);
+    const s = store();
+    expect(await s.exists(DIR)).toBe(true);
+    expect(await s.read(DIR)).toEqual(BLOB);
+    expect(fake.toolRuns().map((run) => run.argv)).toEqual([["find-generic-password", "-s", SERVICE, "-w"]]);
+    const updated = fullBlob("sk-ant-oat01-rotated");
+    await s.write(DIR, updated);
+    expect(fake.items()).toEqual([{ service: SERVICE, account: "" }]);
+    expect(await s.read(DIR)).toEqual(updated);
+  });
+
+  test("hex output of the tool (a byte that fails isprint) is decoded", async () => {
+    const blob = { ...BLOB, mcpOAuth: { server: "caf\u00e9" } };
+    fake.putItem(SERVICE, USER, JSON.stringify(blob));
+    expect(await store().read(DIR)).toEqual(blob);
   });
 
   test("a payload stored hex-encoded is decoded", async () => {
@@ -108,28 +127,47 @@ describe("reads", () => {
     expect(await store().read(DIR)).toEqual(BLOB);
   });
 
-  test("a locked keychain is an error for every operation, never 'absent', and never reaches the tool", async () => {
-    fake.putItem(SERVICE, USER, BLOB_JSON, ["locked"]);
-    const s = store();
-    for (const attempt of [s.read(DIR), s.exists(DIR), s.write(DIR, BLOB), s.delete(DIR)]) {
-      const error = await rejection(attempt);
-      expect(error.message).toContain("without user interaction");
-      expect(error.message).toContain("-25308");
-      expect(error.hint).toContain("Unlock");
-    }
-    expect(fake.toolRuns()).toEqual([]);
-    expect(fake.itemData(SERVICE, USER)?.toString()).toBe(BLOB_JSON);
-  });
+  test.each([
+    ["outside a GUI session", false],
+    ["in a GUI session (the tool would wait on an unlock dialog)", true],
+  ])(
+    "a locked keychain %s is 'locked' for every operation, never 'absent', and never reaches the tool",
+    async (_label, gui) => {
+      fake.putItem(SERVICE, USER, BLOB_JSON);
+      fake.setLocked(true);
+      fake.setGuiSession(gui);
+      const s = store();
+      for (const attempt of [
+        s.read(DIR),
+        s.exists(DIR),
+        s.write(DIR, fullBlob("sk-ant-oat01-other")),
+        s.delete(DIR),
+      ]) {
+        const error = await attempt.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(CcpError);
+        expect((error as CcpError).code).toBe("keychain-locked");
+        expect((error as CcpError).message).toContain("keychain is locked");
+        expect((error as CcpError).hint).toContain("Unlock");
+      }
+      expect(fake.toolRuns()).toEqual([]);
+      expect(fake.itemData(SERVICE, USER)?.toString()).toBe(BLOB_JSON);
+      fake.setLocked(false);
+      expect(await s.read(DIR)).toEqual(BLOB);
+    },
+  );
 
   test("a refusal by the tool too is an access error, not 'absent'", async () => {
-    fake.putItem(SERVICE, USER, BLOB_JSON, ["interaction", "tooldenied"]);
+    fake.putItem(SERVICE, USER, BLOB_JSON, ["tooldenied"]);
     const error = await rejection(store().read(DIR));
     expect(error.message).toContain("denied");
     expect(error.message).toContain(SERVICE);
   });
 
   test("a tool that never answers is killed and reported, not waited on", async () => {
-    fake.putItem(SERVICE, USER, BLOB_JSON, ["interaction", "hang"]);
+    fake.putItem(SERVICE, USER, BLOB_JSON, ["hang"]);
     const error = await rejection(store({ toolTimeoutMs: 300 }).read(DIR));
     expect(error.message).toContain("did not answer");
     const [run] = fake.toolRuns();
@@ -141,7 +179,7 @@ describe("reads", () => {
     const bin = join(mkdtempSync(join(process.env.CCP_TEST_ROOT!, "bad-security-")), "security");
     writeFileSync(bin, "#!/bin/sh\necho 'security: boom sk-ant-oat01-leaked-secret' >&2\nexit 7\n");
     chmodSync(bin, 0o755);
-    fake.putItem(SERVICE, USER, BLOB_JSON, ["interaction"]);
+    fake.putItem(SERVICE, USER, BLOB_JSON);
     const error = await rejection(store({ securityBin: bin }).read(DIR));
     expect(error.message).toContain("status 7");
     expect(error.message).toContain("boom");
@@ -149,7 +187,7 @@ describe("reads", () => {
   });
 
   test("a missing tool is a clear error", async () => {
-    fake.putItem(SERVICE, USER, BLOB_JSON, ["interaction"]);
+    fake.putItem(SERVICE, USER, BLOB_JSON);
     const error = await rejection(store({ securityBin: "/nonexistent/security" }).read(DIR));
     expect(error.message).toContain("/nonexistent/security");
   });

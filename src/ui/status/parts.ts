@@ -1,6 +1,7 @@
 // Cell formatters shared by the dashboard and the plain table. All pure: time comes from the model.
 import type { HistoryPoint, StatusAccount, StatusModel } from "../../app/status.ts";
 import { roundScore } from "../../score/score-account.ts";
+import { KEYCHAIN_LOCKED } from "../../secrets/keychain-status.ts";
 import type { Colors } from "../color.ts";
 import { type Clock, clockAt, countdown } from "./clock.ts";
 
@@ -116,6 +117,8 @@ export function flagsOf(c: Colors, a: StatusAccount, model: StatusModel): Flag[]
   if (a.exhausted) out.push({ full: "exhausted", short: "full", paint: c.red });
   if (a.rateLimited) out.push({ full: "rate-limited", short: "429", paint: c.red });
   if (a.needsLogin) out.push({ full: "needs login", short: "login", paint: c.red });
+  if (a.lastPoll?.error === KEYCHAIN_LOCKED)
+    out.push({ full: "keychain locked", short: "locked", paint: c.yellow });
   if (a.stale) out.push({ full: "stale", short: "stale", paint: c.yellow });
   if (a.pinnedHere) {
     const kept = model.pin?.kept ?? false;
