@@ -1,7 +1,6 @@
 // `ccp run`: choose, prepare, announce, then the spawn-and-wait shim. The shim lives exactly as
 // long as claude: it forwards signals, records the end of the session and returns claude's status.
-// The waiting is handed to a small fresh image of this binary (shim.ts); afterClaude() below runs
-// once claude has exited, in either.
+// afterClaude() below is the one place for what happens once claude has exited.
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
@@ -16,7 +15,7 @@ import { findClaude } from "./claude-bin.ts";
 import { findLoginOverrides, neutraliseOverrides, overrideWarning } from "./login-overrides.ts";
 import { openExistingPool } from "./pool.ts";
 import { type Selection, announceLine, selectAccount } from "./select.ts";
-import { type Handoff, SpawnError, handOff, spawnAndWait } from "./shim.ts";
+import { SpawnError, spawnAndWait } from "./shim.ts";
 
 export { FORWARDED_SIGNALS, IGNORED_SIGNALS, spawnAndWait } from "./shim.ts";
 
@@ -101,8 +100,6 @@ export interface LaunchOptions {
   claudeArgs: string[];
   cwd: string;
   wait?: boolean;
-  /** Re-execute into the small waiting image (only the CLI's own process may do that). */
-  handOff?: boolean;
 }
 
 export async function launch(env: Env, options: LaunchOptions): Promise<number> {
@@ -138,7 +135,12 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     throw error;
   }
   const { account, sessionId } = selection;
-  const session = { sessionId, accountId: account.id, configDir: account.configDir, cwd: options.cwd };
+  const session: LaunchedSession = {
+    sessionId,
+    accountId: account.id,
+    configDir: account.configDir,
+    cwd: options.cwd,
+  };
   let exitCode: number | null = null;
   try {
     try {
@@ -148,20 +150,8 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     }
     announce(env, selection);
     const childEnv = launchEnv(env, account.configDir);
-    // Hand the waiting to a fresh, small image of this binary (see shim.ts); it comes back here
-    // only when that is impossible, and then waits in this process.
+    // The announcement reaches the terminal before claude draws on it.
     await flushOutput();
-    if (options.handOff)
-      handOff(
-        {
-          pid: process.pid,
-          ...session,
-          bin: claudeBin,
-          args: options.claudeArgs,
-          ...childDiff(env, childEnv),
-        },
-        env.raw,
-      );
     try {
       exitCode = await spawnAndWait(claudeBin, options.claudeArgs, childEnv, options.cwd);
     } catch (error) {
@@ -177,23 +167,22 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   }
 }
 
-/** How claude's environment differs from ours (the hand-off carries only this). */
-function childDiff(env: Env, childEnv: Record<string, string>): Pick<Handoff, "childVars" | "childUnset"> {
-  const childVars: Record<string, string> = {};
-  for (const [k, v] of Object.entries(childEnv)) if (env.raw[k] !== v) childVars[k] = v;
-  const childUnset = Object.keys(env.raw).filter((k) => env.raw[k] !== undefined && !(k in childEnv));
-  return { childVars, childUnset };
+/** The launch a post-exit step is about. */
+export interface LaunchedSession {
+  sessionId: number;
+  accountId: number;
+  configDir: string;
+  cwd: string;
 }
 
 /**
- * Everything that happens once claude has exited, in the in-process shim and in the handed-off one
- * alike: the one post-exit call site. `exitCode` is null when claude never ran. The session row is
+ * Everything that happens once claude has exited: the one post-exit call site. `exitCode` is null when claude never ran. The session row is
  * closed whatever happens before; later steps (offers, …) go after the write-back and may import
  * what they need.
  */
 export async function afterClaude(
   env: Env,
-  session: Pick<Handoff, "sessionId" | "accountId" | "configDir" | "cwd">,
+  session: LaunchedSession,
   exitCode: number | null,
 ): Promise<void> {
   try {

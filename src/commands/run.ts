@@ -18,5 +18,5 @@ export default defineCommand({
 
 export async function runLaunch(claudeArgs: string[]): Promise<number> {
   const { launch } = await import("../app/launch.ts");
-  return launch(env(), { claudeArgs, cwd: process.cwd(), handOff: true });
+  return launch(env(), { claudeArgs, cwd: process.cwd() });
 }
