@@ -18,6 +18,7 @@ import { liveSessions, reapSessions } from "../store/sessions.ts";
 import { newestSamples, pruneSamples } from "../store/usage.ts";
 import { redactSecrets } from "../usage/errors.ts";
 import { describeRefreshOutcome } from "../usage/refresh.ts";
+import { releaseLoadedPages } from "../app/release-memory.ts";
 import { isTerminal, writeErr } from "../ui/output.ts";
 import { VERSION } from "../version.ts";
 import {
@@ -160,6 +161,15 @@ function loadSchedule(db: Db, cfg: ScheduleConfig, nowMs: number, pausedUntilMs:
   return initialSchedule(states, firstSweepAtMs, Math.min(pausedUntilMs, nowMs + cfg.retryAfterCapMs));
 }
 
+/**
+ * Going idle, the daemon hands back the file-backed pages it touched (app/release-memory.ts): most
+ * were touched once, at start-up; a sweep needs only ~10 MB of them again. At most this often, so
+ * the pages a sweep needs are not faulted back in on every poll.
+ */
+const RELEASE_EVERY_MS = 5_000;
+/** Idle spells shorter than this keep their pages. */
+const RELEASE_MIN_IDLE_MS = 250;
+
 /** Runs the daemon until it is stopped or steps aside. Returns the exit code. */
 export async function runDaemon(env: Env, options: DaemonOptions = {}): Promise<number> {
   const now = options.now ?? Date.now;
@@ -282,6 +292,9 @@ class Daemon {
     }
   }
 
+  private busySinceRelease = true;
+  private nextReleaseAtMs = 0;
+
   async run(lister: ProcessLister | null): Promise<number> {
     this.lister = lister;
     this.heartbeat = setInterval(() => this.beat(), this.tickMs);
@@ -308,6 +321,7 @@ class Daemon {
             break;
           }
           await this.housekeeping(t);
+          this.busySinceRelease = true;
           this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
           if (this.stopped) break;
         }
@@ -315,9 +329,19 @@ class Daemon {
         this.state = next.state;
         if (next.action.kind === "poll") {
           await this.pollOne(next.action.accountId, next.action.probe);
+          this.busySinceRelease = true;
           continue;
         }
         const wakeAtMs = Math.min(next.action.untilMs, this.nextHousekeepingAtMs, this.now() + this.tickMs);
+        if (
+          this.busySinceRelease &&
+          this.now() >= this.nextReleaseAtMs &&
+          wakeAtMs - this.now() >= RELEASE_MIN_IDLE_MS
+        ) {
+          this.busySinceRelease = false;
+          this.nextReleaseAtMs = this.now() + RELEASE_EVERY_MS;
+          await releaseLoadedPages();
+        }
         await sleep(wakeAtMs - this.now(), this.stopper.signal);
       }
     } catch (error) {

@@ -66,6 +66,15 @@ describe("the waiting shim", () => {
   });
 
   test.skipIf(process.platform !== "linux")(
+    "the release of loaded pages works in this process too (the daemon uses it)",
+    async () => {
+      const { releaseLoadedPages } = await import("../../src/app/release-memory.ts");
+      expect(await releaseLoadedPages()).toBeGreaterThan(0);
+      expect(await releaseLoadedPages()).toBeGreaterThan(0);
+    },
+  );
+
+  test.skipIf(process.platform !== "linux")(
     "while claude runs, the shim's file-backed resident memory is handed back",
     async () => {
       const dir = tempDir("shim-");
