@@ -9,9 +9,9 @@ export type SecretStoreKind = "keychain" | "file";
 
 export interface Env {
   home: string;
-  /** `~/.claude`: never written by cc-pool. */
+  /** `~/.claude`: cc-pool only creates missing shared dirs there and merges accounts' real ones in. */
   claudeDir: string;
-  /** `~/.claude.json`: never written by cc-pool. */
+  /** `~/.claude.json`: cc-pool writes back only shareable settings, never identity (claude-json.ts). */
   claudeJson: string;
   ccpHome: string;
   accountsDir: string;

@@ -52,7 +52,13 @@ export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: st
   chmodSync(configDir, 0o700);
   seedAccountClaudeJson({ baseJsonPath: env.claudeJson, accountDir: configDir });
   // Before the first launch, so no session of this account ever grows its own shared dirs.
-  ensureBaseSharedDirs(env.claudeDir);
+  try {
+    ensureBaseSharedDirs(env.claudeDir);
+  } catch (error) {
+    log.warn(
+      `${(error as Error).message} History would stay per account until it exists (run \`ccp doctor\`).`,
+    );
+  }
   syncOverlay({ baseDir: env.claudeDir, accountDir: configDir });
   return { id, configDir };
 }
@@ -144,13 +150,43 @@ export interface RemoveOptions {
   nowMs: number;
 }
 
-/** Removes one account: refuses while a session runs on it; never touches ~/.claude. */
+/**
+ * Before an account dir goes: transcripts or history it grew in real dirs of its own (an older
+ * cc-pool, a base that lacked the folder) move into ~/.claude, so removing the account loses no
+ * conversation. A file that also exists in ~/.claude with other content stops the removal: which
+ * copy to keep is the user's call, never settled by deleting one.
+ */
+function keepSharedHistory(env: Env, account: AccountRow): void {
+  if (!existsSync(account.configDir)) return;
+  let collisions: string[] = [];
+  try {
+    const report = syncOverlay(
+      { baseDir: env.claudeDir, accountDir: account.configDir },
+      { mergeIntoBase: true },
+    );
+    collisions = report.conflicts.flatMap((c) => (c.collisions ?? []).map((p) => join(c.path, p)));
+  } catch (error) {
+    log.warn(`Could not move ${account.configDir}'s own history into ~/.claude: ${(error as Error).message}`);
+  }
+  if (collisions.length > 0) {
+    throw new CcpError(
+      "conflict",
+      `${account.name} holds files that also exist in ~/.claude with other content: ${collisions.join(", ")}.`,
+      {
+        hint: "Keep the copy you want (`ccp doctor` names both paths), delete the other, then run `ccp remove` again.",
+      },
+    );
+  }
+}
+
+/** Removes one account: refuses while a session runs on it; only ever adds to ~/.claude. */
 export async function removeAccount(
   env: Env,
   db: Db,
   account: AccountRow,
   options: RemoveOptions,
 ): Promise<void> {
+  keepSharedHistory(env, account);
   // Checked and deleted in one transaction, so a launch cannot slip in between.
   writeTx(db, () => {
     const live = liveSessions(db, options.nowMs).filter((s) => s.accountId === account.id);

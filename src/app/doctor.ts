@@ -439,12 +439,6 @@ function checkSettingsFlow(account: AccountRow, scope: Scope): Finding[] {
       scope,
       "info",
       `Last settings merge (${new Date(last.atMs).toISOString()}): ${parts.join("; ")}.`,
-      {
-        changed: history.flatMap((e) => [
-          ...e.toBase.map((k) => `${k} → ~/.claude.json`),
-          ...e.toAccount.map((k) => `${k} → account`),
-        ]),
-      },
     ),
   ];
 }
@@ -468,9 +462,11 @@ function overrideFinding(override: LoginOverride, scope: Scope): Finding {
     {
       fix: override.source.includes("settings.json")
         ? `Remove it from ${override.source.split(" ")[0]} in ~/.claude (shared by every account) to run on the pool.`
-        : override.source.includes(".claude.json")
+        : override.source === ".claude.json primaryApiKey"
           ? "Log the account in again with its subscription (`/login` inside claude, choose the Claude account)."
-          : `Unset ${override.source} before \`ccp run\` to run on the pool.`,
+          : override.source.startsWith(".claude.json")
+            ? `Remove ${override.source.split(" ")[1]} from the account's .claude.json (and from ~/.claude.json, from which \`env\` flows to every account).`
+            : `Unset ${override.source} before \`ccp run\` to run on the pool.`,
     },
   );
 }

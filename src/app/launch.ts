@@ -176,9 +176,9 @@ export interface LaunchedSession {
 }
 
 /**
- * Everything that happens once claude has exited: the one post-exit call site. `exitCode` is null when claude never ran. The session row is
- * closed whatever happens before; later steps (offers, …) go after the write-back and may import
- * what they need.
+ * Everything that happens once claude has exited: the one post-exit call site (`exitCode` is null
+ * when claude never ran). It closes the session row first, which must always happen; later steps
+ * (the write-back of settings, offers, …) follow and may import what they need.
  */
 export async function afterClaude(
   env: Env,
@@ -186,8 +186,8 @@ export async function afterClaude(
   exitCode: number | null,
 ): Promise<void> {
   try {
-    if (exitCode !== null) checkInAccountFiles(env, session.configDir);
-  } finally {
     checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
+  } finally {
+    checkInAccountFiles(env, session.configDir);
   }
 }

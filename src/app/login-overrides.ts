@@ -101,27 +101,30 @@ export function environmentOverrides(env: Record<string, string | undefined>): L
 
 /** Overrides in `<dir>/settings.json` (shared through the overlay, so they hit every account). */
 export function settingsOverrides(dir: string): LoginOverride[] {
+  return helperAndEnvOverrides(readObject(join(dir, "settings.json")), "settings.json");
+}
+
+/** `apiKeyHelper` and token variables in `env`: both settings.json and the global config take them. */
+function helperAndEnvOverrides(config: Record<string, unknown> | undefined, file: string): LoginOverride[] {
   const found: LoginOverride[] = [];
-  const settings = readObject(join(dir, "settings.json"));
-  if (settings !== undefined) {
-    if (typeof settings.apiKeyHelper === "string" && settings.apiKeyHelper.trim() !== "") {
-      found.push({
-        source: "settings.json apiKeyHelper",
-        effect: "this session will use the API key it prints",
-        removed: false,
-      });
-    }
-    const settingsEnv = settings.env;
-    if (typeof settingsEnv === "object" && settingsEnv !== null) {
-      for (const name of SETTINGS_ENV_TOKENS) {
-        const value = (settingsEnv as Record<string, unknown>)[name];
-        if (typeof value === "string" && value !== "") {
-          found.push({
-            source: `settings.json env.${name}`,
-            effect: "this session will use that token",
-            removed: false,
-          });
-        }
+  if (config === undefined) return found;
+  if (typeof config.apiKeyHelper === "string" && config.apiKeyHelper.trim() !== "") {
+    found.push({
+      source: `${file} apiKeyHelper`,
+      effect: "this session will use the API key it prints",
+      removed: false,
+    });
+  }
+  const env = config.env;
+  if (typeof env === "object" && env !== null) {
+    for (const name of SETTINGS_ENV_TOKENS) {
+      const value = (env as Record<string, unknown>)[name];
+      if (typeof value === "string" && value !== "") {
+        found.push({
+          source: `${file} env.${name}`,
+          effect: "this session will use that token",
+          removed: false,
+        });
       }
     }
   }
@@ -130,8 +133,9 @@ export function settingsOverrides(dir: string): LoginOverride[] {
 
 /** Overrides in an account's own `.claude.json` (a Console key from `/login`). */
 export function accountConfigOverrides(configDir: string): LoginOverride[] {
-  const found: LoginOverride[] = [];
   const config = readObject(join(configDir, ".claude.json"));
+  // The account's own global config: claude applies its `apiKeyHelper` and `env` as well.
+  const found = helperAndEnvOverrides(config, ".claude.json");
   if (typeof config?.primaryApiKey === "string" && config.primaryApiKey !== "") {
     found.push({
       source: ".claude.json primaryApiKey",

@@ -17,7 +17,7 @@ import { SHARED_BASE_DIRS, SHARED_BASE_FILES, isProjected } from "./policy.ts";
 export type BaseState = "present" | "missing" | "not-a-directory";
 
 export interface OverlayPaths {
-  /** `~/.claude`: only read here, never written. */
+  /** `~/.claude`: read here; written only by `ensureBaseSharedDirs` and the `mergeIntoBase` option. */
   baseDir: string;
   /** The account's config dir (`$CCP_HOME/accounts/acct-NN`). */
   accountDir: string;
@@ -215,8 +215,9 @@ function isSymlink(path: string): boolean {
 /**
  * Makes every projected top-level entry of the base appear in the account dir as an absolute
  * symlink. Creates missing links, repoints wrong ones, drops links into the base whose entry is
- * gone, and never touches a real file or dir (reported as a conflict). Idempotent; one readdir of
- * each dir plus a readlink per link, so it is cheap enough for every `ccp run`.
+ * gone, and never overwrites a real file or dir (reported as a conflict). With `mergeIntoBase`, a
+ * real shared entry is first moved into the base (merge-into-base.ts). Idempotent; one readdir of
+ * each dir plus a readlink per link (and an lstat per real entry), cheap enough for every `ccp run`.
  */
 export function syncOverlay(paths: OverlayPaths, options: SyncOptions = {}): OverlayReport {
   const baseDir = resolve(paths.baseDir);

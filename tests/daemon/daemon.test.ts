@@ -1,7 +1,15 @@
 // The real `ccp daemon` process against the fake Anthropic server, with CCP_POLL_INTERVAL=1s: the
 // whole schedule runs 180 times faster (backoff 1, 2, 4 s…; needs-login every 5 s).
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { claimDaemon, newOwner, readDaemonOwner } from "../../src/daemon/instance.ts";
 import { openDaemonLog } from "../../src/daemon/log.ts";
@@ -124,6 +132,33 @@ describe("polling", () => {
     );
     expect(code).toBe(0);
     expect(samples(home(pool.vars))).toEqual([]);
+  });
+});
+
+describe("overlay re-sync", () => {
+  test("creates missing shared dirs in ~/.claude and merges an account's real one into the base", async () => {
+    const pool = await makePool(fake, [{ name: "one", util5Pct: 10 }]);
+    const dir = pool.accounts[0]!.configDir;
+    // As an older cc-pool left it: no sessions/ in the base, a real one in the account.
+    rmSync(join(pool.home, ".claude", "sessions"), { recursive: true });
+    rmSync(join(pool.home, ".claude", "file-history"), { recursive: true });
+    unlinkSync(join(dir, "sessions"));
+    unlinkSync(join(dir, "file-history"));
+    mkdirSync(join(dir, "sessions"));
+    writeFileSync(join(dir, "sessions", "777.json"), '{"pid":777}');
+    startDaemon(pool.vars);
+    await waitFor("sessions/ linked", () => {
+      try {
+        return readlinkSync(join(dir, "sessions")) === join(pool.home, ".claude", "sessions");
+      } catch {
+        return false;
+      }
+    });
+    expect(readFileSync(join(pool.home, ".claude", "sessions", "777.json"), "utf8")).toBe('{"pid":777}');
+    expect(existsSync(join(pool.home, ".claude", "file-history"))).toBe(true);
+    await waitFor("file-history/ linked", () => existsSync(join(dir, "file-history")));
+    expect(readlinkSync(join(dir, "file-history"))).toBe(join(pool.home, ".claude", "file-history"));
+    expect(daemonLog(home(pool.vars))).toContain("merged sessions into ~/.claude");
   });
 });
 

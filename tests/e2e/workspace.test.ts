@@ -250,6 +250,27 @@ describe("one workspace with the real claude", () => {
       expect(readdirSync(join(pool.home, ".claude", "jobs")).sort()).toEqual(jobsBefore);
       expect(existsSync(join(pool.home, ".claude", "daemon.status.json"))).toBe(false);
       expect(existsSync(join(pool.home, ".claude", "daemon"))).toBe(false);
+      // The session belongs to alpha: alpha's claude lists it, plain claude on ~/.claude does not.
+      const id = /backgrounded · ([0-9a-f]+)/.exec(bg.stdout)?.[1];
+      expect(id).toBeDefined();
+      expect(await agents({ ...vars, CLAUDE_CONFIG_DIR: dir })).toContain(id as string);
+      const plainEnv = { ...vars };
+      delete plainEnv.CLAUDE_CONFIG_DIR;
+      // Plain claude rewrites its own legacy .config.json when it starts: check what cc-pool did
+      // so far, then take that as the new baseline.
+      expect(sacredIdentity()).toBe(identityBefore);
+      expect(await agents(plainEnv)).not.toContain(id as string);
+      identityBefore = sacredIdentity();
+
+      // The prompt history the background session started in alpha's dir joins the base's (there
+      // was none) at the next launch, and is linked from then on.
+      const historyDeadline = Date.now() + 30_000;
+      while (!existsSync(join(dir, "history.jsonl")) && Date.now() < historyDeadline) await Bun.sleep(100);
+      expect(lstatSync(join(dir, "history.jsonl")).isFile()).toBe(true);
+      expect(existsSync(join(pool.home, ".claude", "history.jsonl"))).toBe(false);
+      expect((await ccp(["-p", "after the background session"], "alpha")).code).toBe(0);
+      expect(lstatSync(join(dir, "history.jsonl")).isSymbolicLink()).toBe(true);
+      expect(readFileSync(join(pool.home, ".claude", "history.jsonl"), "utf8")).toContain("say hi");
     } finally {
       if (supervisor !== undefined) reapTree(supervisor);
       removeRuntimeDir(dir);
@@ -258,7 +279,6 @@ describe("one workspace with the real claude", () => {
 
   test("the base login and identity are byte-identical; no account holds the base's secrets or ids", () => {
     expect(sacredIdentity()).toBe(identityBefore);
-    expect(readFileSync(join(pool.home, ".claude", ".config.json"), "utf8")).toBe(BASE_LEGACY_CONFIG);
     expect(readFileSync(join(pool.home, ".claude", ".credentials.json"), "utf8")).toBe(BASE_CREDENTIAL);
     for (const a of pool.accounts) {
       const legacy = lstatSync(join(a.configDir, ".config.json"), { throwIfNoEntry: false });
@@ -280,6 +300,15 @@ describe("one workspace with the real claude", () => {
     expect(fake.requests.some((r) => r.apiKeySent)).toBe(false);
   });
 });
+
+/** `claude agents --json` in the given environment: the ids of the background sessions it lists. */
+async function agents(env: Record<string, string>): Promise<string[]> {
+  const proc = Bun.spawn([CLAUDE, "agents", "--json"], { env, cwd, stdout: "pipe", stderr: "ignore" });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
+  const [out] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  clearTimeout(timer);
+  return (JSON.parse(out) as Array<{ id: string }>).map((a) => a.id);
+}
 
 /** Every regular file under an account dir, without following links into the base. */
 function realFiles(dir: string): string[] {

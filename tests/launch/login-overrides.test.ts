@@ -92,7 +92,15 @@ describe("ccp run warns about every login override", () => {
           env: { ANTHROPIC_API_KEY: SECRET, ANTHROPIC_AUTH_TOKEN: SECRET, CLAUDE_CODE_OAUTH_TOKEN: SECRET },
         }),
       );
-      writeFileSync(configPath, JSON.stringify({ ...JSON.parse(configBefore), primaryApiKey: SECRET }));
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          ...JSON.parse(configBefore),
+          primaryApiKey: SECRET,
+          apiKeyHelper: "~/bin/other-key",
+          env: { ANTHROPIC_AUTH_TOKEN: SECRET },
+        }),
+      );
       const r = await run({});
       expect(r.code).toBe(0);
       expect(r.stderr).toContain(
@@ -102,6 +110,8 @@ describe("ccp run warns about every login override", () => {
         expect(r.stderr).toContain(`settings.json env.${name}: this session will use that token`);
       }
       expect(r.stderr).toContain(".claude.json primaryApiKey: this session will use that Console API key");
+      expect(r.stderr).toContain(".claude.json apiKeyHelper: this session will use the API key it prints");
+      expect(r.stderr).toContain(".claude.json env.ANTHROPIC_AUTH_TOKEN: this session will use that token");
       expect(r.stderr).not.toContain(SECRET);
 
       const doctor = await runCli(["doctor", "--json"], {
@@ -120,6 +130,8 @@ describe("ccp run warns about every login override", () => {
           "- problem settings.json env.ANTHROPIC_AUTH_TOKEN",
           "- problem settings.json env.CLAUDE_CODE_OAUTH_TOKEN",
           `${account().id} problem .claude.json primaryApiKey`,
+          `${account().id} problem .claude.json apiKeyHelper`,
+          `${account().id} problem .claude.json env.ANTHROPIC_AUTH_TOKEN`,
         ].sort(),
       );
       expect(doctor.code).toBe(1);

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { isNeverProjected, isPrivateEntry, isProjected } from "../../src/overlay/policy.ts";
+import {
+  SHARED_BASE_DIRS,
+  SHARED_BASE_FILES,
+  classifyEntry,
+  isNeverProjected,
+  isPrivateEntry,
+  isProjected,
+} from "../../src/overlay/policy.ts";
 
 describe("overlay entry policy", () => {
   test.each([
@@ -51,5 +58,33 @@ describe("overlay entry policy", () => {
     expect(isPrivateEntry(name)).toBe(false);
     expect(isNeverProjected(name)).toBe(false);
     expect(isProjected(name)).toBe(true);
+  });
+});
+
+describe("the full private list", () => {
+  test.each([
+    ".config.json",
+    "jobs",
+    "daemon.lock",
+    "daemon.log",
+    "daemon.status.json",
+    "daemon.json",
+    "daemon.scheduled.status.json",
+    ".oauth_refresh.lock.owner",
+    ".storage-write.lock",
+    ".cc-pool-merge.json",
+  ])("%s stays per-account", (name) => {
+    expect(classifyEntry(name)).toBe("private");
+    expect(isProjected(name)).toBe(false);
+  });
+
+  test.each([...SHARED_BASE_DIRS, ...SHARED_BASE_FILES])("%s is a known shared entry", (name) => {
+    expect(classifyEntry(name)).toBe("shared");
+  });
+
+  test("names the pinned CLI never creates are unclassified, and still shared when they are in the base", () => {
+    expect(classifyEntry("agents")).toBe("unclassified");
+    expect(isProjected("agents")).toBe(true);
+    expect(classifyEntry(".DS_Store")).toBe("never");
   });
 });

@@ -385,6 +385,34 @@ describe("ensureBaseSharedDirs", () => {
   });
 });
 
+describe("syncOverlay and the private list", () => {
+  test("links an older cc-pool made to the base's .config.json and background-session files are removed", () => {
+    setUp();
+    writeFileSync(join(base.baseDir, ".config.json"), '{"oauthAccount":{"emailAddress":"base@example.com"}}');
+    writeFileSync(join(base.baseDir, "daemon.log"), "plain claude's daemon\n");
+    mkdirSync(join(base.baseDir, "jobs"));
+    writeFileSync(join(base.baseDir, ".oauth_refresh.lock.owner"), "1");
+    before = snapshotSacred(home);
+    for (const name of [".config.json", "daemon.log", "jobs", ".oauth_refresh.lock.owner"]) {
+      symlinkSync(join(base.baseDir, name), join(accountDir, name));
+    }
+
+    const report = syncOverlay({ baseDir: base.baseDir, accountDir });
+
+    expect(report.removed.map((r) => r.name).sort()).toEqual([
+      ".config.json",
+      ".oauth_refresh.lock.owner",
+      "daemon.log",
+      "jobs",
+    ]);
+    for (const name of [".config.json", "daemon.log", "jobs", ".oauth_refresh.lock.owner"]) {
+      expect(existsSync(join(accountDir, name))).toBe(false);
+    }
+    expect(report.created).not.toContain(".config.json");
+    expectSacredUnchanged(home, before);
+  });
+});
+
 describe("syncOverlay with mergeIntoBase", () => {
   function sync() {
     return syncOverlay({ baseDir: base.baseDir, accountDir }, { mergeIntoBase: true });
