@@ -18,6 +18,7 @@ import { type AccountRow, listAccounts } from "../store/accounts.ts";
 import { type Db, openDb, writeTx } from "../store/db.ts";
 import { refreshIdentity } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
+import { checkDaemon, checkLogins } from "./doctor-checks.ts";
 import { loginCommand } from "./login.ts";
 import {
   type LoginOverride,
@@ -39,6 +40,7 @@ export type FindingCheck =
   | "settings-flow"
   | "login-override"
   | "alias"
+  | "login"
   | "daemon";
 
 /** ok: healthy; info: worth knowing, nothing to repair; problem: needs a repair; fixed: repaired by --fix. */
@@ -62,6 +64,8 @@ export interface Finding {
 export interface DoctorReport {
   /** Nothing is left to repair. */
   ok: boolean;
+  /** Accounts in the pool (0 when there is no pool or its database is unreadable). */
+  accounts: number;
   fixed: number;
   problems: number;
   findings: Finding[];
@@ -592,9 +596,11 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Docto
   const database = checkDatabase(env);
   findings.push(database.finding);
   const db = database.db;
+  let accountCount = 0;
   if (db) {
     try {
       const accounts = listAccounts(db);
+      accountCount = accounts.length;
       // Shared dirs first: the new folders are then linked by the overlay repair below.
       if (accounts.length > 0) findings.push(...checkBase(env, options.fix));
       const store = createCredentialStore(env);
@@ -614,16 +620,15 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Docto
         findings.push(...checkSettingsFlow(account, scope));
       }
       findings.push(...checkLoginOverrides(env, accounts));
+      findings.push(...(await checkLogins(env, db, store, accounts)));
     } finally {
       db.close();
     }
   }
 
   findings.push(checkAlias(env));
-  findings.push(
-    finding("daemon", null, "info", "Not installed: this build of cc-pool has no background service yet."),
-  );
+  findings.push(await checkDaemon(env, { fix: options.fix, nowMs, hasAccounts: accountCount > 0 }));
   const problems = findings.filter((f) => f.status === "problem").length;
   const fixed = findings.filter((f) => f.status === "fixed").length;
-  return { ok: problems === 0, fixed, problems, findings };
+  return { ok: problems === 0, accounts: accountCount, fixed, problems, findings };
 }

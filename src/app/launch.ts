@@ -21,6 +21,10 @@ export { FORWARDED_SIGNALS, IGNORED_SIGNALS, spawnAndWait } from "./shim.ts";
 
 const DEPTH_VAR = "CCP_RUN_DEPTH";
 const MAX_DEPTH = 4;
+/** The launch path refreshes only a token that expires within this (claude starts in a few seconds). */
+export const LAUNCH_REFRESH_WITHIN_MS = 60_000;
+/** How long `ccp run` keeps trying to close its session row on a database someone holds locked. */
+export const CHECK_IN_PATIENCE_MS = 5 * 60_000;
 
 export function pluginCacheDir(env: Env): string {
   return join(env.claudeDir, "plugins");
@@ -46,6 +50,25 @@ export async function prepareAccount(
   ownSessionId: number,
 ): Promise<void> {
   prepareAccountFiles(env, account.configDir);
+  try {
+    await refreshForLaunch(env, db, account, ownSessionId);
+  } catch (error) {
+    // The login is claude's to use either way; a failed check must not stop the launch.
+    log.dim(`Could not check ${account.name}'s login before starting (${(error as Error).message}).`);
+  }
+}
+
+/**
+ * A token is refreshed on the launch path only when it would not even last until claude starts:
+ * a still-valid token is claude's to refresh (it does so itself, under the same locks). An
+ * interrupted credential write is recovered first, whatever else runs.
+ */
+async function refreshForLaunch(env: Env, db: Db, account: AccountRow, ownSessionId: number): Promise<void> {
+  const { createCredentialStore } = await import("../secrets/index.ts");
+  const { expiresSoon, recoverAccount, refreshIdleAccount } = await import("./refresh.ts");
+  const store = createCredentialStore(env);
+  const recovered = await recoverAccount(env, db, store, account);
+  if (recovered?.recovery?.adopted) log.info(`Recovered ${account.name}'s login from an interrupted write.`);
   // With a daemon running, it keeps idle logins fresh; otherwise do it here, only when no other
   // session owns this account's refresh.
   if (daemonAlive(db, Date.now())) return;
@@ -53,18 +76,17 @@ export async function prepareAccount(
     (s) => s.accountId === account.id && s.id !== ownSessionId,
   );
   if (others.length > 0) return;
-  const { createCredentialStore } = await import("../secrets/index.ts");
-  const { expiresSoon, refreshIdleAccount } = await import("./refresh.ts");
-  const store = createCredentialStore(env);
-  try {
-    if (!(await expiresSoon(store, account.configDir, Date.now()))) return;
-  } catch {
-    return;
-  }
-  const outcome = await refreshIdleAccount(env, db, store, account, { timeoutMs: 8000 });
-  if (outcome.status === "invalid-grant") {
+  if (!(await expiresSoon(store, account.configDir, Date.now(), LAUNCH_REFRESH_WITHIN_MS))) return;
+  const outcome = await refreshIdleAccount(env, db, store, account, {
+    refreshIfExpiresWithinMs: LAUNCH_REFRESH_WITHIN_MS,
+  });
+  if (outcome.status === "needs-login") {
     log.warn(
       `${account.name}'s login was revoked; claude will ask you to log in again (or run \`ccp add\`).`,
+    );
+  } else if (outcome.status === "outcome-unknown") {
+    log.warn(
+      `${account.name}'s token refresh got no answer (${outcome.message}); the stored login was left as it is. If claude asks you to log in, log in again with \`/login\`.`,
     );
   } else if (outcome.status === "transient") {
     log.dim(`Could not refresh ${account.name}'s token now (${outcome.message}); claude will retry.`);
@@ -82,7 +104,13 @@ function announce(env: Env, selection: Selection): void {
 }
 
 /** Closes the session row (and refreshes the directory's pin) with a fresh handle. */
-function checkIn(env: Env, sessionId: number, accountId: number, cwd: string, exitCode: number | null): void {
+function checkInOnce(
+  env: Env,
+  sessionId: number,
+  accountId: number,
+  cwd: string,
+  exitCode: number | null,
+): void {
   const db = openDb(env.dbPath);
   try {
     writeTx(db, () => {
@@ -93,6 +121,46 @@ function checkIn(env: Env, sessionId: number, accountId: number, cwd: string, ex
     });
   } finally {
     db.close();
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  return /database is locked|SQLITE_BUSY|database table is locked/i.test(
+    String((error as Error)?.message ?? error),
+  );
+}
+
+/**
+ * Closes the session row once the database is free. Never throws: claude's exit status is what
+ * `ccp run` returns, whatever happens to the bookkeeping (a row left open is reaped by the daemon
+ * once this process is gone).
+ */
+async function checkIn(
+  env: Env,
+  sessionId: number,
+  accountId: number,
+  cwd: string,
+  exitCode: number | null,
+): Promise<void> {
+  const deadline = Date.now() + CHECK_IN_PATIENCE_MS;
+  let told = false;
+  for (;;) {
+    try {
+      checkInOnce(env, sessionId, accountId, cwd, exitCode);
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) {
+        log.dim(`Could not record the end of this session (${(error as Error).message}).`);
+        return;
+      }
+      if (!told) {
+        log.dim(
+          "The cc-pool database is locked by another process; waiting to record the end of this session.",
+        );
+        told = true;
+      }
+      await Bun.sleep(500);
+    }
   }
 }
 
@@ -186,7 +254,7 @@ export async function afterClaude(
   exitCode: number | null,
 ): Promise<void> {
   try {
-    checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
+    await checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
   } finally {
     checkInAccountFiles(env, session.configDir);
   }

@@ -26,6 +26,12 @@ export interface PollResult {
   authFailure: boolean;
   /** The failure was the network or a timeout (for outage detection). */
   networkFailure: boolean;
+  /**
+   * The access token sent had already expired by its stored `expiresAt`. A 401 for it says
+   * nothing about the login (only that nobody refreshed it yet), so it never counts towards
+   * "needs login".
+   */
+  tokenExpired?: boolean;
 }
 
 export interface PollOptions {
@@ -50,8 +56,11 @@ export async function pollAccount(
     networkFailure: false,
   };
   let accessToken: string | undefined;
+  let tokenExpired = false;
   try {
-    accessToken = (await store.read(account.configDir))?.claudeAiOauth?.accessToken;
+    const oauth = (await store.read(account.configDir))?.claudeAiOauth;
+    accessToken = oauth?.accessToken;
+    tokenExpired = typeof oauth?.expiresAt === "number" && oauth.expiresAt <= now();
   } catch (error) {
     // A locked keychain hides the login, it does not lose it: skip the account this round.
     if (isCcpError(error) && error.code === "keychain-locked")
@@ -88,12 +97,18 @@ export async function pollAccount(
       retryAfterMs: error.retryAfterMs,
       authFailure: error.kind === "unauthorized",
       networkFailure: error.kind === "network" || error.kind === "timeout",
+      tokenExpired,
     };
   }
 }
 
-/** Writes the sample row and the account's login health. Call inside a write transaction. */
-export function recordPoll(db: Db, result: PollResult): void {
+/**
+ * Writes the sample row and the account's login health. Call inside a write transaction. An
+ * account removed while it was being sampled is skipped (checked inside the transaction, so the
+ * foreign key always holds). Returns false when skipped.
+ */
+export function recordPoll(db: Db, result: PollResult): boolean {
+  if (!db.query("SELECT 1 FROM accounts WHERE id = ?").get(result.accountId)) return false;
   const s = result.snapshot;
   insertSample(db, {
     accountId: result.accountId,
@@ -118,6 +133,7 @@ export function recordPoll(db: Db, result: PollResult): void {
   } else if (result.error === NO_CREDENTIAL) {
     updateHealth(db, result.accountId, result.takenAtMs, { needsLogin: true, lastError: "no stored login" });
   }
+  return true;
 }
 
 /**

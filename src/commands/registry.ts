@@ -11,6 +11,7 @@ export const COMMANDS: Record<string, Loader> = {
   env: () => import("./env.ts"),
   list: () => import("./list.ts"),
   doctor: () => import("./doctor.ts"),
+  login: () => import("./login.ts"),
   remove: () => import("./remove.ts"),
   rename: () => import("./rename.ts"),
   init: () => import("./init.ts"),

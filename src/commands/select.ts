@@ -50,6 +50,10 @@ export default defineCommand({
         hint: "Run `ccp add` to add your first subscription.",
       });
     }
+    // Loaded only with --wait: the plain pick stays lean.
+    const waitLine = args.wait
+      ? (await import("../ui/wait-line.ts")).createWaitLine({ isTTY: isTerminal(2), write: writeErr })
+      : undefined;
     try {
       const selection = await selectAccount(e, db, {
         forced: args.account ?? e.forcedAccount,
@@ -59,13 +63,9 @@ export default defineCommand({
         cwd: process.cwd(),
         kind: "select",
         pid: null,
-        onWait: (wakeAtMs) => {
-          if (isTerminal(2))
-            log.dim(
-              `Every account is exhausted; checking again at ${new Date(wakeAtMs).toLocaleTimeString()}…`,
-            );
-        },
+        onWait: (wakeAtMs, ranked, recoveryAtMs) => waitLine?.update(wakeAtMs, ranked, recoveryAtMs),
       });
+      waitLine?.stop();
       if (args.explain) {
         const { renderExplain } = await import("../ui/explain.ts");
         writeErr(`${renderExplain(selection.decision)}\n`);
@@ -80,6 +80,7 @@ export default defineCommand({
       if (selection.decision.warning) log.warn(selection.decision.warning);
       return 0;
     } finally {
+      waitLine?.stop();
       db.close();
     }
   },

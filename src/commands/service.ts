@@ -76,11 +76,12 @@ export default defineCommand({
       return 0;
     }
 
-    const { liveSessions } = await import("../store/sessions.ts");
+    const { runningSessions } = await import("../store/sessions.ts");
     const result = await service.uninstallService(e, pool, host, {
       force: Boolean(args.force),
       purge: Boolean(args.purge),
-      liveSessions: () => pool.withDb((db) => liveSessions(db, Date.now())) ?? [],
+      // Reservations are launches not started yet: they never block an uninstall.
+      liveSessions: () => pool.withDb((db) => runningSessions(db, Date.now())) ?? [],
       removeAccounts: () => removeAllAccounts(e),
     });
     if (result.removedFile) log.success(`Removed the ${result.manager.name} (${result.removedFile}).`);

@@ -4,7 +4,7 @@
 // the overlays in step. It never prompts and never keeps a token in memory between polls.
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { openPool } from "../app/pool.ts";
-import { expiresSoon, refreshIdleAccount } from "../app/refresh.ts";
+import { expiresSoon, recoverAccount, refreshIdleAccount } from "../app/refresh.ts";
 import { type PollResult, pollAccount, recordPoll } from "../app/sample.ts";
 import type { Env } from "../env.ts";
 import { ensureBaseSharedDirs, syncOverlay } from "../overlay/symlinks.ts";
@@ -320,15 +320,17 @@ class Daemon {
             this.log.info("cc-pool was upgraded; exiting so the new version takes over");
             break;
           }
-          await this.housekeeping(t);
+          this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
           this.busySinceRelease = true;
+          if (!(await this.survivingBusy(() => this.housekeeping(t)))) continue;
           this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
           if (this.stopped) break;
         }
         const next = nextAction(this.cfg, this.state, this.now(), this.random());
         this.state = next.state;
         if (next.action.kind === "poll") {
-          await this.pollOne(next.action.accountId, next.action.probe);
+          const { accountId, probe } = next.action;
+          await this.survivingBusy(() => this.pollOne(accountId, probe));
           this.busySinceRelease = true;
           continue;
         }
@@ -353,6 +355,22 @@ class Daemon {
       this.log.info(`pid ${this.handedTo.pid} (version ${this.handedTo.version}) took over; stepping aside`);
     else if (this.stopReason) this.log.info(`stopping (${this.stopReason})`);
     return code;
+  }
+
+  /**
+   * Runs one step; a database held locked by another process past the busy timeout is logged
+   * and waited out instead of ending the daemon. Returns false when the step was cut short.
+   */
+  private async survivingBusy(step: () => Promise<void>): Promise<boolean> {
+    try {
+      await step();
+      return true;
+    } catch (error) {
+      if (!/database is locked|SQLITE_BUSY/i.test(String((error as Error)?.message))) throw error;
+      this.log.warn("the pool database is locked by another process; waiting");
+      await sleep(Math.min(this.tickMs, 5_000), this.stopper.signal);
+      return false;
+    }
   }
 
   close(): void {
@@ -384,9 +402,15 @@ class Daemon {
   private recordScan(found: ReturnType<typeof findSessions>): void {
     if (found.length === 0) return;
     const lister = this.lister;
-    const recorded = writeTx(this.db, () =>
-      recordFoundSessions(this.db, found, this.now(), (pid) => lister?.cwd(pid) ?? null),
-    );
+    let recorded: ReturnType<typeof recordFoundSessions>;
+    try {
+      recorded = writeTx(this.db, () =>
+        recordFoundSessions(this.db, found, this.now(), (pid) => lister?.cwd(pid) ?? null),
+      );
+    } catch (error) {
+      this.log.warn(`could not record the sessions found (${(error as Error).message})`);
+      return;
+    }
     if (recorded.added + recorded.adopted > 0)
       this.log.info(
         `found ${recorded.added + recorded.adopted} claude session(s) started outside \`ccp run\``,
@@ -485,14 +509,33 @@ class Daemon {
       }
       const outcome = await refreshIdleAccount(this.env, this.db, this.store, account, { now: this.now });
       this.log.info(`${label(account)}: ${describeRefreshOutcome(outcome)}`);
-      if (outcome.status === "transient" || outcome.status === "no-credential")
+      // An unknown outcome is not retried at once: the next attempt re-reads the stored chain
+      // first (whoever got the answer may have stored it) and only then decides.
+      if (
+        outcome.status === "transient" ||
+        outcome.status === "no-credential" ||
+        outcome.status === "outcome-unknown"
+      )
         this.refreshRetryAtMs.set(account.id, this.now() + backoffDelayMs(this.cfg, 0));
-      if (outcome.status === "invalid-grant") {
+      if (outcome.status === "needs-login") {
         this.state = markNeedsLogin(this.cfg, this.state, account.id, this.now());
-        writeTx(this.db, () =>
+        this.safeWrite(account, () =>
           recordDaemonError(this.db, `${label(account)}: needs a new login`, this.now()),
         );
       }
+    }
+  }
+
+  /**
+   * A write about one account. A failure (the account removed meanwhile, a database held locked
+   * past the busy timeout, a full disk) is logged and the daemon goes on: it must never exit over
+   * one account's bookkeeping.
+   */
+  private safeWrite(account: AccountRow, fn: () => void): void {
+    try {
+      writeTx(this.db, fn);
+    } catch (error) {
+      this.log.warn(`${label(account)}: could not record the result (${(error as Error).message})`);
     }
   }
 
@@ -508,6 +551,12 @@ class Daemon {
   private async pollOne(accountId: number, probe: boolean): Promise<void> {
     const account = this.accounts.find((a) => a.id === accountId);
     if (!account) return;
+    // First access after an interrupted write: the newest complete copy becomes the login.
+    const recovered = await recoverAccount(this.env, this.db, this.store, account).catch(() => undefined);
+    if (recovered?.recovery)
+      this.log.info(
+        `${label(account)}: ${recovered.recovery.adopted ? "recovered the login from an interrupted write" : "removed leftovers of an interrupted write"}`,
+      );
     const pollOptions = { timeoutMs: this.cfg.requestTimeoutMs, signal: this.stopper.signal, now: this.now };
     const ladder = await pollWithLadder({
       poll: () => pollAccount(this.env, this.store, account, pollOptions),
@@ -519,13 +568,17 @@ class Daemon {
     // Cut short by shutdown: not a real answer, so nothing is recorded.
     if (this.stopped && result.networkFailure) return;
     const t = this.now();
-    const outcome = outcomeOf(result);
+    let outcome = outcomeOf(result);
+    // A 401 for a token that had expired says only that it was not refreshed (yet); "needs login"
+    // takes a confirmed invalid_grant or a 401 on a token that is still valid.
+    if (outcome.kind === "unauthorized" && result.tokenExpired) outcome = { kind: "error" };
     this.state = applyOutcome(this.cfg, this.state, account.id, outcome, t, this.random());
-    if (ladder.refresh?.status === "invalid-grant")
+    if (ladder.refresh?.status === "needs-login")
       this.state = markNeedsLogin(this.cfg, this.state, account.id, t);
     const sched = this.state.accounts.find((a) => a.id === account.id);
-    writeTx(this.db, () => {
-      recordPoll(this.db, result);
+    this.safeWrite(account, () => {
+      // Removed while it was polled: nothing to record.
+      if (!recordPoll(this.db, result)) return;
       const patch: Parameters<typeof updateHealth>[3] = {
         backoffStep: sched?.backoffStep ?? 0,
         nextPollAtMs: sched && sched.notBeforeMs > 0 ? sched.notBeforeMs : null,

@@ -31,7 +31,11 @@ export type FaultMode =
   | "truncated"
   | "html"
   | "too-large"
-  | "too-large-chunked";
+  | "too-large-chunked"
+  /** Token endpoint: rotate the chain at once, answer only after `delayMs` (even if the client gave up). */
+  | "slow-rotate"
+  /** Token endpoint: rotate the chain, then drop the connection without an answer. */
+  | "rotate-drop";
 
 export interface FaultOptions {
   /** How many matching requests get the fault; default 1. */
@@ -92,6 +96,10 @@ export interface RecordedRequest {
   messageTexts: string[] | null;
   /** Messages endpoint: the `x-api-key` header was sent (an API key instead of the OAuth bearer). */
   apiKeySent: boolean;
+  /** Token endpoint: the request's `client_id`, `scope` and content type, as sent. */
+  clientId?: string | null;
+  scope?: string | null;
+  contentType?: string | null;
 }
 
 export interface TokenOptions {
@@ -100,6 +108,10 @@ export interface TokenOptions {
   expiresInS?: number;
   /** `scope` in the answer; null leaves it out. */
   scope?: string | null;
+  /** Answer with the very refresh token that was sent (it stays valid), as some servers do. */
+  echoRefreshToken?: boolean;
+  /** Another OAuth client id the endpoint accepts (besides Claude Code's). */
+  acceptClientId?: string;
 }
 
 export interface FakeAnthropic {
@@ -229,12 +241,14 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const requests: RecordedRequest[] = [];
   let defaultUsage: unknown = DEFAULT_USAGE_PAYLOAD;
   let messageText = DEFAULT_MESSAGE_TEXT;
-  let tokenOptions: Required<TokenOptions> = {
+  let tokenOptions: Required<Omit<TokenOptions, "acceptClientId">> = {
     rotateRefreshToken: true,
     expiresInS: DEFAULT_EXPIRES_IN_S,
     scope: DEFAULT_SCOPE,
+    echoRefreshToken: false,
   };
   let chainCounter = 0;
+  const acceptedClientIds = new Set<string>();
   let messageCounter = 0;
   const stopping = new AbortController();
 
@@ -323,6 +337,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   async function faultReply(fault: ActiveFault, req: Request, path: string): Promise<Response | null> {
     const encoder = new TextEncoder();
     switch (fault.mode) {
+      case "slow-rotate":
+      case "rotate-drop":
+        return null; // Handled in route: they act on the request first.
       case "429":
         return apiError(429, "rate_limit_error", "Rate limited.", { "retry-after": fault.retryAfter });
       case "429-no-retry-after":
@@ -450,7 +467,8 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const fields = parseObject(bodyText);
     if (!fields) return oauthError("invalid_request");
     if (fields.grant_type !== "refresh_token") return oauthError("unsupported_grant_type");
-    if (fields.client_id !== FAKE_CLIENT_ID) return oauthError("invalid_client", 401);
+    if (fields.client_id !== FAKE_CLIENT_ID && !acceptedClientIds.has(String(fields.client_id)))
+      return oauthError("invalid_client", 401);
     const record = typeof fields.refresh_token === "string" ? tokens.get(fields.refresh_token) : undefined;
     if (record?.kind !== "refresh") return oauthError("invalid_grant");
     const chain = record.chain;
@@ -460,16 +478,17 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       chain.invalidGrantCount += 1;
       return oauthError("invalid_grant");
     }
-    if (tokenOptions.rotateRefreshToken) record.used = true;
+    const rotate = tokenOptions.rotateRefreshToken && !tokenOptions.echoRefreshToken;
+    if (rotate) record.used = true;
     chain.generation += 1;
     chain.refreshCount += 1;
-    const pair = mintPair(chain, tokenOptions.expiresInS * 1000, tokenOptions.rotateRefreshToken);
+    const pair = mintPair(chain, tokenOptions.expiresInS * 1000, rotate);
     const answer: Record<string, unknown> = {
       token_type: "Bearer",
       access_token: pair.accessToken,
       expires_in: tokenOptions.expiresInS,
     };
-    if (tokenOptions.rotateRefreshToken) answer.refresh_token = pair.refreshToken;
+    if (rotate || tokenOptions.echoRefreshToken) answer.refresh_token = pair.refreshToken;
     if (tokenOptions.scope !== null) answer.scope = tokenOptions.scope;
     return { response: json(answer) };
   }
@@ -565,6 +584,32 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
 
   async function route(req: Request, path: string, bodyText: string): Promise<Reply> {
     const fault = takeFault(path);
+    if (fault && (fault.mode === "slow-rotate" || fault.mode === "rotate-drop")) {
+      // The server acts on the request whatever happens to the answer afterwards.
+      const reply = routeNormal(req, path, bodyText);
+      if (fault.mode === "slow-rotate") {
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, fault.delayMs);
+          const stop = (): void => {
+            clearTimeout(timer);
+            resolve(undefined);
+          };
+          stopping.signal.addEventListener("abort", stop, { once: true });
+        });
+        return { ...reply, fault: fault.mode };
+      }
+      const dropped = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.error(undefined);
+        },
+      });
+      return {
+        response: new Response(dropped, {
+          headers: { "content-type": "application/json", "content-length": "512" },
+        }),
+        fault: fault.mode,
+      };
+    }
     if (fault) {
       const response = await faultReply(fault, req, path);
       if (response) return { response, fault: fault.mode };
@@ -590,7 +635,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   }
 
   function setTokenOptions(options: TokenOptions): void {
-    tokenOptions = { ...tokenOptions, ...options };
+    const { acceptClientId, ...rest } = options;
+    if (acceptClientId) acceptedClientIds.add(acceptClientId);
+    tokenOptions = { ...tokenOptions, ...rest };
   }
 
   function fault(mode: FaultMode, options: FaultOptions = {}): void {
@@ -682,9 +729,16 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       if (path.startsWith(CONTROL_PREFIX)) return control(req, path.slice(CONTROL_PREFIX.length));
       const bodyText = req.method === "POST" ? await req.text() : "";
       let ids = tokenId(bearer(req));
+      let shape: Pick<RecordedRequest, "clientId" | "scope" | "contentType"> = {};
       if (path === TOKEN_PATH) {
-        const sent = parseObject(bodyText)?.refresh_token;
+        const fields = parseObject(bodyText);
+        const sent = fields?.refresh_token;
         ids = tokenId(typeof sent === "string" ? sent : null);
+        shape = {
+          clientId: typeof fields?.client_id === "string" ? fields.client_id : null,
+          scope: typeof fields?.scope === "string" ? fields.scope : null,
+          contentType: req.headers.get("content-type"),
+        };
       }
       const reply = await route(req, path, bodyText);
       requests.push({
@@ -700,6 +754,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         model: reply.model ?? null,
         messageTexts: path === MESSAGES_PATH ? messageTextsOf(bodyText) : null,
         apiKeySent: req.headers.has("x-api-key"),
+        ...shape,
       });
       return reply.response;
     },
