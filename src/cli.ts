@@ -1,15 +1,28 @@
 #!/usr/bin/env bun
 // Entry point. `--version` answers without loading anything else; every other path goes through
 // main.ts, which loads only the command it runs. Nothing here touches process.stdout/stderr (see
-// ui/output.ts): the exit waits for the output chain so a full disk is still reported.
-import { flushOutput, writeOut } from "./ui/output.ts";
+// ui/output.ts): the exit waits for the output chain so a full disk is still reported. Started
+// under the name `claude` (a link made by `ccp shim install`), cc-pool is `ccp run`; the status
+// line has its own lean path.
+export {};
 
 const argv = process.argv.slice(2);
-if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
-  const { versionLine } = await import("./version.ts");
-  writeOut(`${versionLine()}\n`);
+const asClaude = (await import("./app/invoked-as.ts")).invokedAsClaude(process.argv0, process.argv[1]);
+if (!asClaude && argv[0] === "statusline" && (argv.length === 1 || argv[1] === "--")) {
+  // Writes with Bun.write itself and never fails (see app/statusline.ts).
+  const { runStatusline } = await import("./app/statusline.ts");
+  process.exitCode = await runStatusline(argv.slice(2));
 } else {
-  const { main } = await import("./main.ts");
-  process.exitCode = await main(argv);
+  const { flushOutput, writeOut } = await import("./ui/output.ts");
+  if (asClaude) {
+    const { runAsClaude } = await import("./commands/run.ts");
+    process.exitCode = await runAsClaude(argv);
+  } else if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+    const { versionLine } = await import("./version.ts");
+    writeOut(`${versionLine()}\n`);
+  } else {
+    const { main } = await import("./main.ts");
+    process.exitCode = await main(argv);
+  }
+  await flushOutput();
 }
-await flushOutput();

@@ -29,6 +29,10 @@ export interface Env {
   pollIntervalMs: number | undefined;
   /** CCP_DAEMON_AUTOSTART=0 stops select/run/init/add from starting the daemon on their own. */
   daemonAutostart: boolean;
+  /** CCP_NOTIFY=0 turns the daemon's desktop notifications off. */
+  notify: boolean;
+  /** CCP_CONTINUE: what `ccp run` does when a session ends on an exhausted account. */
+  continueMode: "ask" | "auto" | "off";
   /** User name for the Keychain account attribute. */
   user: string;
   shell: string | undefined;
@@ -70,6 +74,7 @@ const EnvSchema = v.object({
   CCP_COREFOUNDATION_LIB: absolutePath("CCP_COREFOUNDATION_LIB"),
   CCP_SECURITY_BIN: absolutePath("CCP_SECURITY_BIN"),
   CCP_ACCOUNT: v.optional(v.pipe(v.string(), v.trim())),
+  CCP_CONTINUE: v.optional(v.picklist(["ask", "auto", "off"], "CCP_CONTINUE must be ask, auto or off")),
   CCP_POLL_INTERVAL: v.optional(
     v.pipe(
       v.string(),
@@ -132,6 +137,8 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
     forcedAccount: e.CCP_ACCOUNT === "" ? undefined : e.CCP_ACCOUNT,
     pollIntervalMs: e.CCP_POLL_INTERVAL === undefined ? undefined : parseDurationMs(e.CCP_POLL_INTERVAL),
     daemonAutostart: !["0", "false", "no", "off"].includes((raw.CCP_DAEMON_AUTOSTART ?? "").toLowerCase()),
+    notify: !["0", "false", "no", "off"].includes((raw.CCP_NOTIFY ?? "").toLowerCase()),
+    continueMode: e.CCP_CONTINUE ?? "ask",
     // Looked up on first use: userInfo() reads the user database, and only the Keychain needs it.
     get user(): string {
       user ??= userName(raw);

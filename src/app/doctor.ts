@@ -20,6 +20,7 @@ import { refreshIdentity } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
 import { checkDaemon, checkLogins } from "./doctor-checks.ts";
 import { loginCommand } from "./login.ts";
+import { whichClaudeWins } from "./claude-shim.ts";
 import {
   type LoginOverride,
   accountConfigOverrides,
@@ -41,6 +42,7 @@ export type FindingCheck =
   | "login-override"
   | "alias"
   | "login"
+  | "shim"
   | "daemon";
 
 /** ok: healthy; info: worth knowing, nothing to repair; problem: needs a repair; fixed: repaired by --fix. */
@@ -582,6 +584,37 @@ function checkAlias(env: Env): Finding {
   }
 }
 
+/** Which `claude` a program started without the alias gets (the first one on PATH). */
+export function checkClaudeOnPath(env: Env): Finding {
+  const { winner, real } = whichClaudeWins(env.path);
+  if (winner === null) return finding("shim", null, "info", "No `claude` on PATH.");
+  if (winner.ccPool) {
+    return real
+      ? finding(
+          "shim",
+          null,
+          "ok",
+          `\`claude\` on PATH is cc-pool (${winner.path}); it runs ${real.path} on the pool.`,
+        )
+      : finding(
+          "shim",
+          null,
+          "problem",
+          `\`claude\` on PATH is cc-pool (${winner.path}), but no real claude comes after it.`,
+          {
+            fix: "Install Claude Code further down PATH, or set CCP_CLAUDE_BIN to it.",
+          },
+        );
+  }
+  return finding(
+    "shim",
+    null,
+    "info",
+    `\`claude\` on PATH is the real one (${winner.path}): programs that start it without the alias are not pooled.`,
+    { fix: "Optional: `ccp shim install` puts a pooled `claude` ahead of it." },
+  );
+}
+
 /**
  * Checks the pool and, with `fix`, repairs what is safe: overlay link drift, a stale recorded
  * identity, and a missing `~/.claude/plans` (the one write to `~/.claude` cc-pool ever makes, and
@@ -627,6 +660,7 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Docto
   }
 
   findings.push(checkAlias(env));
+  findings.push(checkClaudeOnPath(env));
   findings.push(await checkDaemon(env, { fix: options.fix, nowMs, hasAccounts: accountCount > 0 }));
   const problems = findings.filter((f) => f.status === "problem").length;
   const fixed = findings.filter((f) => f.status === "fixed").length;

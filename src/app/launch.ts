@@ -20,6 +20,8 @@ import { SpawnError, spawnAndWait } from "./shim.ts";
 export { FORWARDED_SIGNALS, IGNORED_SIGNALS, spawnAndWait } from "./shim.ts";
 
 const DEPTH_VAR = "CCP_RUN_DEPTH";
+/** Same name as in statusline.ts (not imported: the shim stays lean). */
+const RUN_SESSION_VAR = "CCP_RUN_SESSION";
 const MAX_DEPTH = 4;
 /** The launch path refreshes only a token that expires within this (claude starts in a few seconds). */
 export const LAUNCH_REFRESH_WITHIN_MS = 60_000;
@@ -31,9 +33,12 @@ export function pluginCacheDir(env: Env): string {
 }
 
 /** The child's environment: exactly one CLAUDE_CONFIG_DIR (the string that was hashed). */
-export function launchEnv(env: Env, configDir: string): Record<string, string> {
+export function launchEnv(env: Env, configDir: string, sessionRowId?: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env.raw)) if (v !== undefined && k !== "CLAUDE_CONFIG_DIR") out[k] = v;
+  // Lets `ccp statusline` tie Claude Code's session id to this launch (for continuing elsewhere).
+  if (sessionRowId === undefined) delete out[RUN_SESSION_VAR];
+  else out[RUN_SESSION_VAR] = String(sessionRowId);
   out.CLAUDE_CONFIG_DIR = configDir;
   if (!out.CLAUDE_CODE_PLUGIN_CACHE_DIR) out.CLAUDE_CODE_PLUGIN_CACHE_DIR = pluginCacheDir(env);
   out[DEPTH_VAR] = String(Number(env.raw[DEPTH_VAR] ?? 0) + 1);
@@ -168,6 +173,8 @@ export interface LaunchOptions {
   claudeArgs: string[];
   cwd: string;
   wait?: boolean;
+  /** Force this account (id or name); default CCP_ACCOUNT. */
+  forced?: string;
 }
 
 export async function launch(env: Env, options: LaunchOptions): Promise<number> {
@@ -190,7 +197,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   let selection: Selection;
   try {
     selection = await selectAccount(env, db, {
-      forced: env.forcedAccount,
+      forced: options.forced ?? env.forcedAccount,
       wait: Boolean(options.wait),
       noDaemon: false,
       freshMs: 60_000,
@@ -210,6 +217,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     cwd: options.cwd,
   };
   let exitCode: number | null = null;
+  let continued: number | null = null;
   try {
     try {
       await prepareAccount(env, db, account, sessionId);
@@ -217,7 +225,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
       db.close();
     }
     announce(env, selection);
-    const childEnv = launchEnv(env, account.configDir);
+    const childEnv = launchEnv(env, account.configDir, sessionId);
     // The announcement reaches the terminal before claude draws on it.
     await flushOutput();
     try {
@@ -229,10 +237,10 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
         exitCode: 127,
       });
     }
-    return exitCode;
   } finally {
-    await afterClaude(env, session, exitCode);
+    continued = await afterClaude(env, session, exitCode);
   }
+  return continued ?? (exitCode as number);
 }
 
 /** The launch a post-exit step is about. */
@@ -252,10 +260,38 @@ export async function afterClaude(
   env: Env,
   session: LaunchedSession,
   exitCode: number | null,
-): Promise<void> {
+): Promise<number | null> {
   try {
     await checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
   } finally {
     checkInAccountFiles(env, session.configDir);
   }
+  if (exitCode === null) return null;
+  return continueElsewhere(env, session);
+}
+
+/**
+ * When the session's account is now exhausted, offers to resume the conversation on another one
+ * (continue.ts, loaded only now). Returns the continued session's status, or null for none.
+ */
+async function continueElsewhere(env: Env, session: LaunchedSession): Promise<number | null> {
+  if (env.continueMode === "off") return null;
+  let next: Awaited<ReturnType<typeof import("./continue.ts").offerContinue>>;
+  try {
+    const { offerContinue } = await import("./continue.ts");
+    next = await offerContinue(env, {
+      sessionRowId: session.sessionId,
+      accountId: session.accountId,
+      cwd: session.cwd,
+    });
+  } catch (error) {
+    log.dim(`Could not check whether to continue on another account: ${(error as Error).message}`);
+    return null;
+  }
+  if (!next) return null;
+  return launch(env, {
+    claudeArgs: ["--resume", next.claudeSessionId],
+    cwd: session.cwd,
+    forced: String(next.account.id),
+  });
 }

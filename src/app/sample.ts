@@ -32,9 +32,13 @@ export interface PollResult {
    * "needs login".
    */
   tokenExpired?: boolean;
+  /** A request was sent to the usage endpoint (counted against the account's budget). */
+  requested: boolean;
 }
 
 export interface PollOptions {
+  /** The user asked for this sample: it is sent even when the account's hourly budget is spent. */
+  userAsked?: boolean;
   timeoutMs?: number;
   claudeVersion?: string;
   now?: () => number;
@@ -54,6 +58,7 @@ export async function pollAccount(
     retryAfterMs: null,
     authFailure: false,
     networkFailure: false,
+    requested: false,
   };
   let accessToken: string | undefined;
   let tokenExpired = false;
@@ -78,10 +83,16 @@ export async function pollAccount(
       signal: options.signal,
       now,
     });
-    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: null };
+    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: null, requested: true };
   } catch (error) {
     if (!isUsageError(error)) {
-      return { ...base, takenAtMs: now(), status: "error", error: "unexpected failure while sampling usage" };
+      return {
+        ...base,
+        takenAtMs: now(),
+        status: "error",
+        error: "unexpected failure while sampling usage",
+        requested: true,
+      };
     }
     const status: SampleStatus =
       error.kind === "rate-limited"
@@ -98,6 +109,7 @@ export async function pollAccount(
       authFailure: error.kind === "unauthorized",
       networkFailure: error.kind === "network" || error.kind === "timeout",
       tokenExpired,
+      requested: true,
     };
   }
 }
@@ -146,14 +158,29 @@ export async function sampleAccounts(
   accounts: AccountRow[],
   options: PollOptions = {},
 ): Promise<PollResult[]> {
-  if (accounts.length === 0) return [];
+  const budget = await import("./request-budget.ts");
+  const nowMs = (options.now ?? Date.now)();
+  // Automatic samples respect each account's hourly budget; the cached values stand in.
+  const due = options.userAsked
+    ? accounts
+    : accounts.filter((a) => budget.withinBudget(db, env, a.id, nowMs));
+  if (due.length === 0) return [];
   const { createCredentialStore } = await import("../secrets/index.ts");
   const store = createCredentialStore(env);
-  const results = await Promise.all(accounts.map((a) => pollAccount(env, store, a, options)));
-  if (options.signal?.aborted) return [];
+  const results = await Promise.all(due.map((a) => pollAccount(env, store, a, options)));
   const { writeTx } = await import("../store/db.ts");
+  if (options.signal?.aborted) {
+    // Nothing is recorded about the accounts, but the requests were sent.
+    writeTx(db, () => {
+      for (const r of results) if (r.requested) budget.noteRequests(db, env, r.accountId, [r.takenAtMs]);
+    });
+    return [];
+  }
   writeTx(db, () => {
-    for (const r of results) recordPoll(db, r);
+    for (const r of results) {
+      recordPoll(db, r);
+      if (r.requested) budget.noteRequests(db, env, r.accountId, [r.takenAtMs]);
+    }
   });
   return results;
 }

@@ -226,6 +226,7 @@ export async function sampleDue(
   const due = accountsToSample(db, (options.now ?? Date.now)(), options);
   const { sampleAccounts } = await import("./sample.ts");
   return sampleAccounts(env, db, due, {
+    userAsked: options.live || options.force === true,
     timeoutMs: LIVE_SAMPLE_TIMEOUT_MS,
     now: options.now,
     signal: options.signal,

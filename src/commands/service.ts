@@ -58,6 +58,10 @@ export default defineCommand({
         `Last error: ${st.lastError ? `${st.lastError} (${ago(st.lastErrorAtMs, nowMs)})` : "none"}`,
         `Log:        ${st.log}`,
       ];
+      if (st.usageRequests.length > 0)
+        lines.push(
+          `Requests:   ${st.usageRequests.map((r) => `${r.name} ${r.lastHour}/h`).join(", ")} to the usage endpoint in the last hour (automatic polls stay under 20 per account)`,
+        );
       if (st.autostartDisabled)
         lines.push("Autostart:  off (the service was uninstalled; `ccp service install` turns it back on)");
       writeOut(`${lines.join("\n")}\n`);

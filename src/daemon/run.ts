@@ -5,7 +5,16 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { openPool } from "../app/pool.ts";
 import { expiresSoon, recoverAccount, refreshIdleAccount } from "../app/refresh.ts";
+import {
+  MAX_AUTO_REQUESTS_PER_WINDOW,
+  budgetWindowMs,
+  freshFromStatusline,
+  noteRequests,
+  withinBudget,
+} from "../app/request-budget.ts";
 import { type PollResult, pollAccount, recordPoll } from "../app/sample.ts";
+import { readPool } from "../app/select.ts";
+import { rankAccounts } from "../score/rank.ts";
 import type { Env } from "../env.ts";
 import { ensureBaseSharedDirs, syncOverlay } from "../overlay/symlinks.ts";
 import { createCredentialStore } from "../secrets/index.ts";
@@ -31,6 +40,7 @@ import {
   writePidFile,
 } from "./instance.ts";
 import { type DaemonLog, daemonLogPath, openDaemonLog } from "./log.ts";
+import { type PoolFacts, claimNotice, poolFacts, showNotice, transitions } from "./notify.ts";
 import { outcomeOf, pollWithLadder } from "./poll.ts";
 import { type ProcessLister, findSessions, normalizeConfigDir, platformLister } from "./process-scan.ts";
 import {
@@ -249,6 +259,11 @@ class Daemon {
   private nextPruneAtMs = 0;
   private readonly refreshRetryAtMs = new Map<number, number>();
   private readonly loggedBusy = new Set<number>();
+  private readonly loggedOverBudget = new Set<number>();
+  private facts: PoolFacts | null = null;
+  /** Accounts polled (or reported by a status line) since this daemon started. */
+  private readonly looked = new Set<number>();
+  private keychainLocked = false;
   private readonly overlayTrouble = new Map<number, string>();
 
   constructor(
@@ -548,6 +563,28 @@ class Daemon {
     });
   }
 
+  /**
+   * Polite polling: a session that just reported this account's usage through the status line
+   * makes the poll unnecessary, and an account whose hourly request budget is spent waits.
+   */
+  private skipPoll(account: AccountRow): boolean {
+    const t = this.now();
+    if (freshFromStatusline(this.db, this.env, account.id, t)) {
+      this.log.info(`${label(account)}: poll skipped, a session reported its usage through the status line`);
+      return true;
+    }
+    if (!withinBudget(this.db, this.env, account.id, t)) {
+      if (!this.loggedOverBudget.has(account.id))
+        this.log.warn(
+          `${label(account)}: ${MAX_AUTO_REQUESTS_PER_WINDOW} usage requests in the last hour; waiting before the next`,
+        );
+      this.loggedOverBudget.add(account.id);
+      return true;
+    }
+    this.loggedOverBudget.delete(account.id);
+    return false;
+  }
+
   private async pollOne(accountId: number, probe: boolean): Promise<void> {
     const account = this.accounts.find((a) => a.id === accountId);
     if (!account) return;
@@ -557,14 +594,25 @@ class Daemon {
       this.log.info(
         `${label(account)}: ${recovered.recovery.adopted ? "recovered the login from an interrupted write" : "removed leftovers of an interrupted write"}`,
       );
+    if (this.skipPoll(account)) {
+      this.looked.add(account.id);
+      await this.notifyChanges();
+      return;
+    }
     const pollOptions = { timeoutMs: this.cfg.requestTimeoutMs, signal: this.stopper.signal, now: this.now };
+    const sentAtMs: number[] = [];
     const ladder = await pollWithLadder({
-      poll: () => pollAccount(this.env, this.store, account, pollOptions),
+      poll: async () => {
+        const r = await pollAccount(this.env, this.store, account, pollOptions);
+        if (r.requested) sentAtMs.push(r.takenAtMs);
+        return r;
+      },
       isIdle: async () => this.isIdle(account),
       refresh: () =>
         refreshIdleAccount(this.env, this.db, this.store, account, { force: true, now: this.now }),
     });
     const { result } = ladder;
+    if (sentAtMs.length > 0) writeTx(this.db, () => noteRequests(this.db, this.env, account.id, sentAtMs));
     // Cut short by shutdown: not a real answer, so nothing is recorded.
     if (this.stopped && result.networkFailure) return;
     const t = this.now();
@@ -606,5 +654,39 @@ class Daemon {
     else this.log.warn(line);
     if (this.state.outage && !probe)
       this.log.warn("no account reachable: outage mode, probing one account at a time");
+    this.looked.add(account.id);
+    if (result.status === "ok") this.keychainLocked = false;
+    else if (result.status === "error" && /keychain.*locked|locked.*keychain/i.test(result.error ?? ""))
+      this.keychainLocked = true;
+    await this.notifyChanges();
+  }
+
+  /** Desktop notifications for what changed since the last poll (see notify.ts). */
+  private async notifyChanges(): Promise<void> {
+    const t = this.now();
+    let cur: PoolFacts;
+    try {
+      const ranked = rankAccounts(readPool(this.db, t).states, t);
+      // The baseline waits for every account's first sample: an unknown account is no news.
+      if (ranked.some((a) => !this.looked.has(a.id))) return;
+      cur = poolFacts(ranked, this.keychainLocked);
+    } catch (error) {
+      this.log.warn(`could not check for notifications: ${(error as Error).message}`);
+      return;
+    }
+    const notices = transitions(this.facts, cur);
+    this.facts = cur;
+    if (!this.env.notify) return;
+    for (const notice of notices) {
+      const fresh = writeTx(this.db, () => claimNotice(this.db, notice.kind, t, budgetWindowMs(this.env)));
+      if (!fresh) {
+        this.log.info(`not notifying again within the hour: ${notice.body}`);
+        continue;
+      }
+      const childEnv: Record<string, string> = {};
+      for (const [k, v] of Object.entries(this.env.raw)) if (v !== undefined) childEnv[k] = v;
+      const shown = await showNotice(notice, process.platform, this.env.path, childEnv);
+      this.log.info(`notified (${notice.kind}): ${notice.body}${shown ? "" : " [no notifier available]"}`);
+    }
   }
 }

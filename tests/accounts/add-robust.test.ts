@@ -66,7 +66,7 @@ describe("ccp add ended by SIGTERM/SIGHUP", () => {
 test("a derived name already taken (with its -N suffix too) gets a free name; the login is kept", async () => {
   const w = makeWorld({ vars: { FAKE_EMAIL: "e@x.com" } });
   const add = (extra: string[] = []) =>
-    ccp(w, ["add", "--yes", "--run-login", "--no-alias", "--no-service", ...extra]);
+    ccp(w, ["add", "--yes", "--run-login", "--no-alias", "--no-service", "--allow-duplicate", ...extra]);
   expect((await add()).code).toBe(0);
   // The issue's case: `e@x.com` and `e@x.com-3` exist; the third account would be `e@x.com-3`.
   expect((await add(["--label", "e@x.com-3"])).code).toBe(0);

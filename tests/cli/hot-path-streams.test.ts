@@ -43,6 +43,7 @@ describe("hot path: no stream start-up", () => {
     ["status --plain", ["status", "--plain"]],
     ["completion account lookup", ["completion", "--accounts"]],
     ["run up to the spawn and after", ["run", "--print", "x"], { CCP_CLAUDE_BIN: "/bin/true" }],
+    ["statusline", ["statusline"]],
   ];
   test("a command off the hot path, with colour on, does load consola and picocolors (the trap works)", async () => {
     const r = await touches(["frobnicate"], { NO_COLOR: "", FORCE_COLOR: "1" });

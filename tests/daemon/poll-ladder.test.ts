@@ -13,6 +13,7 @@ function result(status: PollResult["status"], extra: Partial<PollResult> = {}): 
     retryAfterMs: null,
     authFailure: status === "unauthorized",
     networkFailure: false,
+    requested: true,
     ...extra,
   };
 }

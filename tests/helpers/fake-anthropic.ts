@@ -126,6 +126,12 @@ export interface FakeAnthropic {
   /** Answer for chains without their own usage. */
   setDefaultUsage(payload: unknown): void;
   setProfile(ref: string, payload: unknown): void;
+  /**
+   * The `anthropic-ratelimit-unified-*` headers this chain's Messages answers carry (null: none),
+   * as the real API sends them to subscribers; Claude Code turns them into the status line's
+   * `rate_limits`. `status: "rejected"` answers 429 like a spent window.
+   */
+  setRateLimits(ref: string, state: RateLimitState | null): void;
   setMessageText(text: string): void;
   setTokenOptions(options: TokenOptions): void;
   fault(mode: FaultMode, options?: FaultOptions): void;
@@ -136,6 +142,35 @@ export interface FakeAnthropic {
   readonly requests: readonly RecordedRequest[];
   clearRequests(): void;
   stop(): Promise<void>;
+}
+
+export interface RateLimitState {
+  util5Pct: number;
+  /** Epoch ms. */
+  reset5AtMs: number;
+  util7Pct: number;
+  reset7AtMs: number;
+  /** Default "allowed"; "rejected" makes the Messages API answer 429. */
+  status?: "allowed" | "allowed_warning" | "rejected";
+}
+
+/** The headers for `state`, spelled as the real API spells them (utilization as a fraction, resets in epoch seconds). */
+export function rateLimitHeaders(state: RateLimitState): Record<string, string> {
+  const status = state.status ?? "allowed";
+  const claim = state.util7Pct > state.util5Pct ? "seven_day" : "five_hour";
+  const s = (ms: number): string => String(Math.round(ms / 1000));
+  return {
+    "anthropic-ratelimit-unified-status": status,
+    "anthropic-ratelimit-unified-5h-status": state.util5Pct >= 100 ? "rejected" : "allowed",
+    "anthropic-ratelimit-unified-5h-utilization": String(state.util5Pct / 100),
+    "anthropic-ratelimit-unified-5h-reset": s(state.reset5AtMs),
+    "anthropic-ratelimit-unified-7d-status": state.util7Pct >= 100 ? "rejected" : "allowed",
+    "anthropic-ratelimit-unified-7d-utilization": String(state.util7Pct / 100),
+    "anthropic-ratelimit-unified-7d-reset": s(state.reset7AtMs),
+    "anthropic-ratelimit-unified-representative-claim": claim,
+    "anthropic-ratelimit-unified-reset": s(claim === "five_hour" ? state.reset5AtMs : state.reset7AtMs),
+    "anthropic-ratelimit-unified-fallback-percentage": "0.5",
+  };
 }
 
 export const DEFAULT_USAGE_PAYLOAD = {
@@ -155,6 +190,8 @@ interface Chain {
   current: IssuedToken | null;
   usage: unknown;
   profile: unknown;
+  /** Unified rate-limit headers sent with this chain's Messages answers (what fills `rate_limits`). */
+  rateLimits: RateLimitState | null;
 }
 
 interface TokenRecord {
@@ -285,6 +322,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       current: null,
       usage: undefined,
       profile: undefined,
+      rateLimits: null,
     };
     chains.set(chain.id, chain);
     return { ...mintPair(chain, opts.expiresInMs ?? DEFAULT_EXPIRES_IN_S * 1000, true) };
@@ -500,6 +538,16 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const body = parseObject(bodyText);
     if (!body) return { response: apiError(400, "invalid_request_error", "Body is not a JSON object.") };
     const model = typeof body.model === "string" ? body.model : "claude-sonnet-4-5";
+    const limits = chain.rateLimits ? rateLimitHeaders(chain.rateLimits) : {};
+    if (chain.rateLimits?.status === "rejected") {
+      return {
+        model,
+        response: apiError(429, "rate_limit_error", "This request would exceed your account's rate limit.", {
+          ...limits,
+          "retry-after": String(Math.max(1, Math.round((chain.rateLimits.reset5AtMs - Date.now()) / 1000))),
+        }),
+      };
+    }
     messageCounter += 1;
     const id = `msg_fake_${String(messageCounter).padStart(6, "0")}`;
     const text = messageText;
@@ -509,7 +557,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       cache_read_input_tokens: 0,
       output_tokens: 1,
     };
-    const headers = { "request-id": `req_fake_${messageCounter}` };
+    const headers = { "request-id": `req_fake_${messageCounter}`, ...limits };
     if (body.stream !== true) {
       return {
         model,
@@ -685,6 +733,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         case "profile":
           findChain(ref).profile = body.payload;
           return json({ ok: true });
+        case "rate-limits":
+          findChain(ref).rateLimits = (body.state as RateLimitState | null) ?? null;
+          return json({ ok: true });
         case "message-text":
           messageText = String(body.text ?? "");
           return json({ ok: true });
@@ -775,6 +826,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     setProfile(ref: string, payload: unknown): void {
       findChain(ref).profile = payload;
     },
+    setRateLimits(ref: string, state: RateLimitState | null): void {
+      findChain(ref).rateLimits = state;
+    },
     setMessageText(text: string): void {
       messageText = text;
     },
@@ -802,6 +856,7 @@ export interface FakeAnthropicControl {
   setUsage(ref: string, payload: unknown): Promise<void>;
   setDefaultUsage(payload: unknown): Promise<void>;
   setProfile(ref: string, payload: unknown): Promise<void>;
+  setRateLimits(ref: string, state: RateLimitState | null): Promise<void>;
   setMessageText(text: string): Promise<void>;
   setTokenOptions(options: TokenOptions): Promise<void>;
   fault(mode: FaultMode, options?: FaultOptions): Promise<void>;
@@ -830,6 +885,7 @@ export function connectFakeAnthropic(url: string): FakeAnthropicControl {
     setUsage: async (ref, payload) => void (await call("usage", { ref, payload })),
     setDefaultUsage: async (payload) => void (await call("default-usage", { payload })),
     setProfile: async (ref, payload) => void (await call("profile", { ref, payload })),
+    setRateLimits: async (ref, state) => void (await call("rate-limits", { ref, state })),
     setMessageText: async (text) => void (await call("message-text", { text })),
     setTokenOptions: async (options) => void (await call("token-options", { ...options })),
     fault: async (mode, options = {}) => void (await call("fault", { ...options, mode })),
