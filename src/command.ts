@@ -2,6 +2,7 @@
 // strict parser: citty silently accepts unknown flags, and cc-pool must reject them with exit 2.
 import type { ArgsDef, CommandDef, CommandMeta, ParsedArgs } from "citty";
 import { usageError } from "./errors.ts";
+import { quoteArg } from "./ui/safe-text.ts";
 
 export type { ArgsDef, ParsedArgs };
 
@@ -121,13 +122,16 @@ export function parseCommandArgs<T extends ArgsDef>(name: string, argv: string[]
       }
     }
     if (!match) {
-      throw usageError(`Unknown option ${flag} for \`ccp ${name}\`.${didYouMean(flag, byFlag.keys())}`, help);
+      throw usageError(
+        `Unknown option ${quoteArg(flag)} for \`ccp ${name}\`.${didYouMean(flag, byFlag.keys())}`,
+        help,
+      );
     }
     const { key, def } = match;
     if (def.type === "boolean") {
       if (inline !== undefined) {
         if (inline !== "true" && inline !== "false") {
-          throw usageError(`Option ${flag} takes no value (got "${inline}").`, help);
+          throw usageError(`Option ${flag} takes no value (got ${quoteArg(inline)}).`, help);
         }
         out[key] = negated ? inline === "false" : inline === "true";
       } else {
@@ -146,7 +150,7 @@ export function parseCommandArgs<T extends ArgsDef>(name: string, argv: string[]
     }
     if (def.type === "enum" && def.options && !def.options.includes(value)) {
       throw usageError(
-        `Invalid value "${value}" for ${flag}: expected one of ${def.options.join(", ")}.`,
+        `Invalid value ${quoteArg(value)} for ${flag}: expected one of ${def.options.join(", ")}.`,
         help,
       );
     }
@@ -161,7 +165,7 @@ export function parseCommandArgs<T extends ArgsDef>(name: string, argv: string[]
     }
   }
   if (rest.length > 0) {
-    throw usageError(`Unexpected argument "${rest[0]}" for \`ccp ${name}\`.`, help);
+    throw usageError(`Unexpected argument ${quoteArg(rest[0] as string)} for \`ccp ${name}\`.`, help);
   }
   return out as ParsedArgs<T>;
 }

@@ -2,11 +2,12 @@ import { parseCommandArgs } from "./command.ts";
 import { closest } from "./command.ts";
 import { COMMANDS, loadCommand } from "./commands/registry.ts";
 import { env } from "./env.ts";
-import { CcpError, EXIT_FAILURE, isCcpError } from "./errors.ts";
+import { CcpError, EXIT_FAILURE, diskError, isCcpError } from "./errors.ts";
 import { setColorEnabled } from "./ui/color.ts";
 import { log, setLogDebug, useConsola } from "./ui/log.ts";
 import { writeErr, writeOut } from "./ui/output.ts";
 import { versionLine } from "./version.ts";
+import { quoteArg, safeMessage } from "./ui/safe-text.ts";
 
 const HELP_FLAGS = new Set(["-h", "--help"]);
 /** Commands on the hot path keep the lean logger; every other one logs through consola. */
@@ -80,7 +81,7 @@ async function runNamed(name: string, rest: string[]): Promise<number> {
     const guess = closest(name, visible);
     throw new CcpError(
       "usage",
-      `Unknown command "${name}".${guess ? ` Did you mean \`ccp ${guess}\`?` : ""}`,
+      `Unknown command ${quoteArg(name)}.${guess ? ` Did you mean \`ccp ${guess}\`?` : ""}`,
       {
         hint: "Run `ccp help` to list the commands.",
       },
@@ -100,7 +101,7 @@ async function printHelp(topicIn: string | undefined, extraIn?: string): Promise
   const topic = topicIn !== undefined && HELP_FLAGS.has(topicIn) ? (extraIn ?? "help") : topicIn;
   const extra = extraIn !== undefined && (HELP_FLAGS.has(extraIn) || topic === extraIn) ? undefined : extraIn;
   if (extra !== undefined)
-    throw new CcpError("usage", `\`ccp help\` takes one command name (got "${extra}").`);
+    throw new CcpError("usage", `\`ccp help\` takes one command name (got ${quoteArg(extra)}).`);
   const help = await import("./ui/help.ts");
   if (topic === undefined) {
     writeOut(`${await help.renderTopHelp()}\n`);
@@ -111,7 +112,7 @@ async function printHelp(topicIn: string | undefined, extraIn?: string): Promise
     const guess = closest(topic, Object.keys(COMMANDS));
     throw new CcpError(
       "usage",
-      `No help for "${topic}": there is no such command.${guess ? ` Did you mean ${guess}?` : ""}`,
+      `No help for ${quoteArg(topic)}: there is no such command.${guess ? ` Did you mean ${guess}?` : ""}`,
       {
         hint: "Run `ccp help` to list the commands.",
       },
@@ -121,16 +122,28 @@ async function printHelp(topicIn: string | undefined, extraIn?: string): Promise
   return 0;
 }
 
-function reportError(error: unknown, verbose: boolean): number {
+function dbPathOrUndefined(): string | undefined {
+  try {
+    return env().dbPath;
+  } catch {
+    return undefined;
+  }
+}
+
+function reportError(thrown: unknown, verbose: boolean): number {
   const debug = verbose || process.env.DEBUG === "1" || process.env.DEBUG === "true";
+  const error = isCcpError(thrown) ? thrown : (diskError(thrown, dbPathOrUndefined()) ?? thrown);
   if (isCcpError(error)) {
-    log.error(error.message, error.hint);
+    log.error(safeMessage(error.message), error.hint === undefined ? undefined : safeMessage(error.hint));
     if (debug && error.cause) writeErr(`${(error.cause as Error)?.stack ?? String(error.cause)}\n`);
     if (debug) writeErr(`${error.stack}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  log.error(`Unexpected error: ${message}`, debug ? undefined : "Run again with --verbose for details.");
+  log.error(
+    safeMessage(`Unexpected error: ${message}`),
+    debug ? undefined : "Run again with --verbose for details.",
+  );
   if (debug && error instanceof Error) writeErr(`${error.stack}\n`);
   return EXIT_FAILURE;
 }

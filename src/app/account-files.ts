@@ -3,14 +3,15 @@
 // session changed are written back into ~/.claude.json).
 import { join } from "node:path";
 import type { Env } from "../env.ts";
+import { assertAccountDir } from "../fs/safe-path.ts";
 import { type MergeResult, mergeShareableKeys } from "../overlay/claude-json.ts";
 import { ensureBaseSharedDirs, syncOverlay } from "../overlay/symlinks.ts";
 import { log } from "../ui/log.ts";
 
 function reportMerge(merged: MergeResult): void {
-  if (merged.skipped?.reason === "account-unparsable") {
+  if (merged.skipped?.reason === "account-unparsable" || merged.skipped?.reason === "base-unparsable") {
     log.warn(
-      `${merged.skipped.path} is not valid JSON; settings were not merged with ~/.claude.json (run \`ccp doctor\`).`,
+      `${merged.skipped.path} cannot be read (${merged.skipped.detail}); settings were not merged with ~/.claude.json (run \`ccp doctor\`).`,
     );
   }
   if (merged.baseSkipped) {
@@ -30,6 +31,8 @@ function mergeSettings(env: Env, configDir: string): void {
 
 /** Before the launch: shared dirs in the base, real ones merged into it, links, settings merged. */
 export function prepareAccountFiles(env: Env, configDir: string): void {
+  // A dir swapped for a link (to ~/.claude, say) would aim every write below at the link's target.
+  assertAccountDir(env.accountsDir, configDir);
   try {
     ensureBaseSharedDirs(env.claudeDir);
   } catch (error) {
@@ -42,5 +45,11 @@ export function prepareAccountFiles(env: Env, configDir: string): void {
 
 /** At check-in, once claude has exited: write back what the session changed. Never throws. */
 export function checkInAccountFiles(env: Env, configDir: string): void {
+  try {
+    assertAccountDir(env.accountsDir, configDir);
+  } catch (error) {
+    log.warn(`${(error as Error).message} Settings were not written back.`);
+    return;
+  }
   mergeSettings(env, configDir);
 }

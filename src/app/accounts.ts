@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
+import { assertAccountDir, removeInsideTree } from "../fs/safe-path.ts";
 import { readAccountIdentity } from "../overlay/identity.ts";
 import { ensureBaseSharedDirs, syncOverlay, teardownOverlay } from "../overlay/symlinks.ts";
 import { seedAccountClaudeJson } from "../overlay/claude-json.ts";
@@ -15,6 +16,7 @@ import {
   nameTaken,
   reserveAccountId,
   updateIdentity,
+  validateAccountName,
 } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { runningSessions } from "../store/sessions.ts";
@@ -39,15 +41,8 @@ export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: st
   // Reserved, not just computed: two `ccp add` at once must not share (and wipe) one dir.
   const id = writeTx(db, () => reserveAccountId(db));
   const configDir = accountConfigDir(env, id);
-  if (existsSync(configDir)) {
-    // Left over from an interrupted add: start clean, but never follow a link out of the pool.
-    if (lstatSync(configDir).isSymbolicLink()) {
-      throw new CcpError("conflict", `${configDir} is a symbolic link, not a cc-pool account dir.`, {
-        hint: "Move it aside and run the command again.",
-      });
-    }
-    discardAccountDir(env, configDir);
-  }
+  // Left over from an interrupted add: start clean, but never follow a link out of the pool.
+  if (assertAccountDir(env.accountsDir, configDir) === "ok") discardAccountDir(env, configDir);
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
   chmodSync(configDir, 0o700);
   seedAccountClaudeJson({ baseJsonPath: env.claudeJson, accountDir: configDir });
@@ -63,11 +58,14 @@ export function prepareAccountDir(env: Env, db: Db): { id: number; configDir: st
   return { id, configDir };
 }
 
-/** Removes an account dir: overlay links first (never following them), then the dir itself. */
+/**
+ * Removes an account dir: overlay links first (never following them), then the dir itself. A dir
+ * that is a symlink (or anything else cc-pool did not make) is refused, never entered.
+ */
 export function discardAccountDir(env: Env, configDir: string): void {
-  if (!existsSync(configDir)) return;
+  if (assertAccountDir(env.accountsDir, configDir) === "missing") return;
   teardownOverlay({ baseDir: env.claudeDir, accountDir: configDir });
-  rmSync(configDir, { recursive: true, force: true });
+  removeInsideTree(env.accountsDir, configDir);
 }
 
 /**
@@ -82,7 +80,24 @@ export async function discardPreparedAccount(env: Env, configDir: string): Promi
       `Could not delete the login stored for ${configDir}: ${(error as Error).message} It belongs to no account.`,
     );
   }
-  discardAccountDir(env, configDir);
+  try {
+    discardAccountDir(env, configDir);
+  } catch (error) {
+    log.warn(`Could not delete ${configDir}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The email as the account's default name, when it is a valid name: an address carrying control
+ * or bidi characters (it comes from the server's profile) never becomes a name.
+ */
+function nameFromEmail(email: string | undefined): string | undefined {
+  if (email === undefined) return undefined;
+  try {
+    return validateAccountName(email);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface RecordedAccount {
@@ -109,7 +124,7 @@ export function recordAccount(
       },
     );
   }
-  const finalName = name ?? identity.email ?? placeholderName(db, prepared.id);
+  const finalName = name ?? nameFromEmail(identity.email) ?? placeholderName(db, prepared.id);
   // Accepting the suggested email is not a custom name: `ccp rename --auto` may still rename it.
   const nameIsCustom = name !== undefined && name !== identity.email;
   const recordedName = writeTx(db, () => {
@@ -195,6 +210,8 @@ export async function removeAccount(
   account: AccountRow,
   options: RemoveOptions,
 ): Promise<void> {
+  // Before anything is moved or deleted: a dir swapped for a link would lead it into its target.
+  assertAccountDir(env.accountsDir, account.configDir);
   keepSharedHistory(env, account);
   // Checked and deleted in one transaction, so a launch cannot slip in between.
   writeTx(db, () => {
@@ -226,12 +243,12 @@ export async function removeAccount(
     }
   }
   if (options.keepCredential && store.kind === "file") {
-    if (!existsSync(account.configDir)) return;
+    if (assertAccountDir(env.accountsDir, account.configDir) === "missing") return;
     // The login lives inside the dir on this platform: keep just that file.
     teardownOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });
     for (const entry of readdirSync(account.configDir)) {
       if (entry !== CREDENTIALS_FILE_NAME)
-        rmSync(join(account.configDir, entry), { recursive: true, force: true });
+        removeInsideTree(account.configDir, join(account.configDir, entry));
     }
     return;
   }

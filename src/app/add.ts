@@ -23,6 +23,7 @@ import { findClaude } from "./claude-bin.ts";
 import { EXIT_BY_SIGNAL, LoginTerminated, loginCommand, loginHere, waitForLoginElsewhere } from "./login.ts";
 import { openPool } from "./pool.ts";
 import { startServiceForInit } from "./service-start.ts";
+import { safeText } from "../ui/safe-text.ts";
 
 export interface AddOptions {
   label?: string;
@@ -142,14 +143,14 @@ async function addOne(
         s.fail("Login cancelled.");
         throw error;
       }
-      s.stop(`Logged in as ${identity.email ?? identity.accountUuid}.`);
+      s.stop(`Logged in as ${safeText(identity.email ?? identity.accountUuid)}.`);
     }
     const dup = duplicateOf(db, identity);
     if (dup) {
-      const who = identity.email ?? identity.accountUuid;
+      const who = safeText(identity.email ?? identity.accountUuid);
       if (prompts.canPrompt()) {
         const keep = await prompts.confirm(
-          `${who} is already in the pool as ${dup.name} (account ${dup.id}). Add it again?`,
+          `${who} is already in the pool as ${safeText(dup.name)} (account ${dup.id}). Add it again?`,
           false,
         );
         if (!keep) {
@@ -159,7 +160,7 @@ async function addOne(
         }
       } else if (options.allowDuplicate) {
         log.warn(
-          `${who} is already in the pool as ${dup.name} (account ${dup.id}); adding it again counts one subscription twice.`,
+          `${who} is already in the pool as ${safeText(dup.name)} (account ${dup.id}); adding it again counts one subscription twice.`,
         );
       } else {
         await discardPreparedAccount(env, prepared.configDir);
@@ -174,7 +175,7 @@ async function addOne(
     }
     const name = await chooseName(db, identity, label);
     const recorded = recordAccount(db, prepared, name, Date.now());
-    log.success(`Added ${recorded.name}.`);
+    log.success(`Added ${safeText(recorded.name)}.`);
     const row = getAccount(db, recorded.id);
     if (row) await sampleNewAccount(env, db, row);
     return recorded;

@@ -1,6 +1,7 @@
-import { lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, mkdirSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { CcpError } from "../errors.ts";
+import { readRegularFileBounded } from "../fs/safe-path.ts";
 import { writeFileAtomic } from "../overlay/atomic-write.ts";
 
 export type AliasShell = "zsh" | "bash" | "fish";
@@ -83,11 +84,16 @@ function hasOurBlock(content: string): boolean {
   return content.split("\n").some((line) => line.trim() === ALIAS_BEGIN_MARKER);
 }
 
+const RC_FILE_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The rc file as latin1 text: one char per byte, so bytes that are not valid UTF-8 survive the
+ * edit exactly (the markers and the alias are ASCII, the same in either reading).
+ */
 function readRcFile(rcFile: string): string | undefined {
   try {
-    return readFileSync(rcFile, "utf8");
+    return readRegularFileBounded(rcFile, RC_FILE_MAX_BYTES)?.toString("latin1");
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw rcError(rcFile, "read", cause);
   }
 }
@@ -107,12 +113,12 @@ function writeRcFile(rcFile: string, content: string): void {
   try {
     if (lstatSync(rcFile, { throwIfNoEntry: false }) === undefined) {
       mkdirSync(dirname(rcFile), { recursive: true });
-      writeFileAtomic(rcFile, content, NEW_RC_FILE_MODE);
+      writeFileAtomic(rcFile, Buffer.from(content, "latin1"), NEW_RC_FILE_MODE);
       return;
     }
     // A dangling link fails here, which is better than replacing it with a file.
     const real = realpathSync(rcFile);
-    writeFileAtomic(real, content, statSync(real).mode & 0o7777);
+    writeFileAtomic(real, Buffer.from(content, "latin1"), statSync(real).mode & 0o7777);
   } catch (cause) {
     throw rcError(rcFile, "write", cause);
   }

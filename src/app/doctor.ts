@@ -1,8 +1,9 @@
 import { Database } from "bun:sqlite";
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, lstatSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { isCcpError } from "../errors.ts";
+import { assertAccountDir } from "../fs/safe-path.ts";
 import { detectAlias } from "./alias.ts";
 import { inspectAccountIdentity } from "../overlay/identity.ts";
 import { readFlowHistory } from "../overlay/claude-json.ts";
@@ -15,7 +16,7 @@ import {
 import { createCredentialStore } from "../secrets/index.ts";
 import type { CredentialStore } from "../secrets/types.ts";
 import { type AccountRow, listAccounts } from "../store/accounts.ts";
-import { type Db, openDb, writeTx } from "../store/db.ts";
+import { type Db, assertPlainDbFile, openDb, writeTx } from "../store/db.ts";
 import { refreshIdentity } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
 import { checkDaemon, checkLogins } from "./doctor-checks.ts";
@@ -163,7 +164,7 @@ async function checkClaude(env: Env, timeoutMs: number): Promise<{ finding: Find
 
 function hasSqliteHeader(path: string): boolean {
   if (statSync(path).size === 0) return true;
-  const fd = openSync(path, "r");
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(16);
     return readSync(fd, buf, 0, 16, 0) === 16 && buf.toString("latin1") === SQLITE_MAGIC;
@@ -175,6 +176,7 @@ function hasSqliteHeader(path: string): boolean {
 /** Read-only integrity check; undefined when healthy, else why not. Never writes the file. */
 function inspectDatabase(path: string): string | undefined {
   try {
+    assertPlainDbFile(path);
     if (!hasSqliteHeader(path)) return "it is not an SQLite database";
     const ro = new Database(path, { readonly: true });
     try {
@@ -203,7 +205,7 @@ function damagedDatabase(env: Env, detail: string): Finding {
 
 /** Opens the pool for the account checks, or explains why it cannot be used. */
 function checkDatabase(env: Env): { finding: Finding; db?: Db } {
-  if (!existsSync(env.dbPath)) {
+  if (lstatSync(env.dbPath, { throwIfNoEntry: false }) === undefined) {
     return {
       finding: finding("database", null, "info", `No pool yet (${env.dbPath} does not exist).`, {
         fix: "Run `ccp add` to add your first subscription.",
@@ -639,7 +641,19 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Docto
       const store = createCredentialStore(env);
       for (const account of accounts) {
         const scope = { id: account.id, name: account.name };
-        if (!existsSync(account.configDir)) {
+        let dirState: "ok" | "missing";
+        try {
+          // A dir swapped for a link is never entered, let alone "repaired".
+          dirState = assertAccountDir(env.accountsDir, account.configDir);
+        } catch (error) {
+          findings.push(
+            finding("account-dir", scope, "problem", errorMessage(error), {
+              fix: isCcpError(error) ? error.hint : undefined,
+            }),
+          );
+          continue;
+        }
+        if (dirState === "missing") {
           findings.push(
             finding("account-dir", scope, "problem", `The account dir ${account.configDir} is missing.`, {
               fix: `Remove the account (\`ccp remove ${account.id}\`) and add it again with \`ccp add\`.`,

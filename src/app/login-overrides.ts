@@ -1,8 +1,8 @@
 // Every way a session can end up on another login than the selected account's (claude-code.md §6).
 // `ccp run` warns about each one (naming its source) before claude starts, removes the one it can
 // neutralise without changing what the user asked for, and `ccp doctor` lists the same findings.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readJsonObject } from "../overlay/claude-json.ts";
 
 export interface LoginOverride {
   /** Where it comes from: `ANTHROPIC_API_KEY`, `settings.json apiKeyHelper`, … */
@@ -51,15 +51,10 @@ function enabled(value: string | undefined): boolean {
   return set(value) && !/^(0|false|no|off)$/i.test((value as string).trim());
 }
 
+/** Bounded, and never opening a FIFO or device (it would hang the launch). */
 function readObject(path: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(readFileSync(path, "utf8"));
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const read = readJsonObject(path);
+  return read.state === "ok" ? read.value : undefined;
 }
 
 export interface OverrideSources {

@@ -1,9 +1,20 @@
 import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
+import { isInsidePath, realpathOfNearest } from "../fs/safe-path.ts";
 import { type Db, ensurePrivateDir, openDb } from "../store/db.ts";
+import { log } from "../ui/log.ts";
 
 function assertPoolDir(env: Env): void {
+  // Account dirs under `~/.claude` would put cc-pool's deletes and chmods into the base.
+  const base = [resolve(env.claudeDir), realpathOfNearest(env.claudeDir)];
+  const home = [resolve(env.ccpHome), realpathOfNearest(env.ccpHome)];
+  if (base.some((b) => home.some((h) => isInsidePath(b, h)))) {
+    throw new CcpError("bad-env", `CCP_HOME (${env.ccpHome}) is inside ${env.claudeDir}.`, {
+      hint: "cc-pool never keeps its state inside Claude Code's own folder: point CCP_HOME elsewhere (default ~/.cc-pool).",
+    });
+  }
   let isDir = true;
   try {
     isDir = statSync(env.ccpHome).isDirectory();
@@ -20,7 +31,8 @@ function assertPoolDir(env: Env): void {
 /** Creates the pool (CCP_HOME, accounts dir, database) if needed and opens it. Idempotent. */
 export function openPool(env: Env): Db {
   assertPoolDir(env);
-  ensurePrivateDir(env.ccpHome);
+  const warning = ensurePrivateDir(env.ccpHome, { allowLink: true });
+  if (warning !== undefined) log.warn(warning);
   ensurePrivateDir(env.accountsDir);
   return openDb(env.dbPath);
 }

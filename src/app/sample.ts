@@ -83,7 +83,9 @@ export async function pollAccount(
       signal: options.signal,
       now,
     });
-    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: null, requested: true };
+    // A good sample whose values had to be corrected says so where its status is shown.
+    const note = snapshot.adjusted ? `adjusted: ${snapshot.adjusted.join("; ")}` : null;
+    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: note, requested: true };
   } catch (error) {
     if (!isUsageError(error)) {
       return {
@@ -122,20 +124,25 @@ export async function pollAccount(
 export function recordPoll(db: Db, result: PollResult): boolean {
   if (!db.query("SELECT 1 FROM accounts WHERE id = ?").get(result.accountId)) return false;
   const s = result.snapshot;
-  insertSample(db, {
-    accountId: result.accountId,
-    takenAtMs: result.takenAtMs,
-    status: result.status,
-    util5Pct: s?.util5Pct ?? null,
-    reset5AtMs: s?.reset5AtMs ?? null,
-    util7Pct: s?.util7Pct ?? null,
-    reset7AtMs: s?.reset7AtMs ?? null,
-    scoped7Pct: s?.scoped7?.pct ?? null,
-    scoped7ResetAtMs: s?.scoped7?.resetAtMs ?? null,
-    scoped7Model: s?.scoped7?.model ?? null,
-    extraUsageEnabled: s?.extraUsageEnabled ?? null,
-    error: result.error,
-  });
+  insertSample(
+    db,
+    {
+      accountId: result.accountId,
+      takenAtMs: result.takenAtMs,
+      status: result.status,
+      util5Pct: s?.util5Pct ?? null,
+      reset5AtMs: s?.reset5AtMs ?? null,
+      util7Pct: s?.util7Pct ?? null,
+      reset7AtMs: s?.reset7AtMs ?? null,
+      scoped7Pct: s?.scoped7?.pct ?? null,
+      scoped7ResetAtMs: s?.scoped7?.resetAtMs ?? null,
+      scoped7Model: s?.scoped7?.model ?? null,
+      scoped7Buckets: s && s.scopedBuckets.length > 0 ? s.scopedBuckets : null,
+      extraUsageEnabled: s?.extraUsageEnabled ?? null,
+      error: result.error,
+    },
+    Date.now(),
+  );
   if (result.status === "ok") {
     updateHealth(db, result.accountId, result.takenAtMs, {
       consecutiveAuthFailures: 0,

@@ -21,6 +21,8 @@ import {
   setPin,
 } from "../store/sessions.ts";
 import { latestUsage, newestSamples } from "../store/usage.ts";
+import { safeText } from "../ui/safe-text.ts";
+import { isFromTheFuture } from "../clock-skew.ts";
 
 /**
  * A `ccp select`/`ccp env` reservation lives this long, or until the daemon sees the claude it
@@ -73,6 +75,7 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
               g.scoped7Pct === null
                 ? null
                 : { pct: g.scoped7Pct, resetAtMs: g.scoped7ResetAtMs, model: g.scoped7Model ?? "" },
+            scoped7Buckets: g.scoped7Buckets ?? undefined,
           }
         : null,
       history: [],
@@ -92,7 +95,7 @@ export function accountsNeedingSample(db: Db, nowMs: number, freshMs: number): A
   const newest = newestSamples(db);
   return listAccounts(db).filter((a) => {
     const n = newest.get(a.id);
-    return !n || nowMs - n.takenAtMs > freshMs;
+    return !n || nowMs - n.takenAtMs > freshMs || isFromTheFuture(n.takenAtMs, nowMs);
   });
 }
 
@@ -270,12 +273,12 @@ function scopedText(a: ScoredAccount): string {
 /** The line `run` (and `select` on a terminal) prints about its choice. */
 export function announceLine(selection: Selection): string {
   const { decision, account } = selection;
-  if (decision.kind === "pinned") return `Reusing ${account.name} (pinned)`;
+  if (decision.kind === "pinned") return `Reusing ${safeText(account.name)} (pinned)`;
   const a = decision.account;
   const usage =
     a.sampledAtMs === null
       ? "no usage data yet"
       : `5h ${formatPct(a.util5Pct)} used · 7d ${formatPct(a.util7Pct)} used${scopedText(a)}`;
   const verb = decision.kind === "forced" ? "Using" : "Selected";
-  return `${verb} ${account.name} · ${usage}`;
+  return `${verb} ${safeText(account.name)} · ${usage}`;
 }

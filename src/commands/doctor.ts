@@ -2,10 +2,11 @@ import { defineCommand } from "../command.ts";
 import type { DoctorReport, Finding } from "../app/doctor.ts";
 import { env } from "../env.ts";
 import { colors } from "../ui/color.ts";
+import { safeText } from "../ui/safe-text.ts";
 import { writeOut } from "../ui/output.ts";
 
 function label(f: Finding): string {
-  return f.account ? `account ${f.account.id} (${f.account.name}) · ${f.check}` : f.check;
+  return f.account ? `account ${f.account.id} (${safeText(f.account.name)}) · ${f.check}` : f.check;
 }
 
 /** The report for people: one line per finding, the repair under each problem, a verdict. */
@@ -20,9 +21,10 @@ function renderReport(report: DoctorReport, fixRequested: boolean): string[] {
   const lines: string[] = [];
   for (const f of report.findings) {
     const prefix = f.status === "fixed" ? "fixed: " : "";
-    lines.push(`${mark[f.status]} ${c.bold(label(f))}: ${prefix}${f.message}`);
-    for (const change of f.changed) lines.push(`    changed: ${change}`);
-    if (f.fix && (f.status === "problem" || f.status === "info")) lines.push(`    ${c.dim(`fix: ${f.fix}`)}`);
+    lines.push(`${mark[f.status]} ${c.bold(label(f))}: ${prefix}${safeText(f.message)}`);
+    for (const change of f.changed) lines.push(`    changed: ${safeText(change)}`);
+    if (f.fix && (f.status === "problem" || f.status === "info"))
+      lines.push(`    ${c.dim(`fix: ${safeText(f.fix)}`)}`);
   }
   lines.push("");
   const fixable = report.findings.filter((f) => f.status === "problem" && f.fixable).length;

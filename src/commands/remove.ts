@@ -1,6 +1,7 @@
 import { defineCommand } from "../command.ts";
 import { env } from "../env.ts";
 import { CcpError } from "../errors.ts";
+import { quoteArg } from "../ui/safe-text.ts";
 
 export default defineCommand({
   meta: { name: "remove", description: "Remove an account from the pool" },
@@ -17,9 +18,13 @@ export default defineCommand({
     const { log } = await import("../ui/log.ts");
     const db = openExistingPool(e);
     if (!db) {
-      throw new CcpError("unknown-account", `No account "${args.account}": the pool is empty.`, {
-        hint: "Run `ccp list` to see the accounts.",
-      });
+      throw new CcpError(
+        "unknown-account",
+        `No account ${quoteArg(String(args.account))}: the pool is empty.`,
+        {
+          hint: "Run `ccp list` to see the accounts.",
+        },
+      );
     }
     try {
       const account = resolveAccount(db, args.account as string);

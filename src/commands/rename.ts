@@ -1,6 +1,7 @@
 import { defineCommand } from "../command.ts";
 import { env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
+import { quoteArg } from "../ui/safe-text.ts";
 
 export default defineCommand({
   meta: { name: "rename", description: "Rename an account; --auto derives names from the accounts' emails" },
@@ -35,9 +36,13 @@ export default defineCommand({
         log.info("The pool is empty: nothing to rename.");
         return 0;
       }
-      throw new CcpError("unknown-account", `No account "${args.account}": the pool is empty.`, {
-        hint: "Run `ccp add` first.",
-      });
+      throw new CcpError(
+        "unknown-account",
+        `No account ${quoteArg(String(args.account))}: the pool is empty.`,
+        {
+          hint: "Run `ccp add` first.",
+        },
+      );
     }
     try {
       if (!args.auto) {

@@ -2,6 +2,7 @@ import { defineCommand } from "../command.ts";
 import { parseDurationMs } from "../duration.ts";
 import { env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
+import { quoteArg } from "../ui/safe-text.ts";
 import { writeOut, writeErr, isTerminal } from "../ui/output.ts";
 
 export default defineCommand({
@@ -42,9 +43,13 @@ export default defineCommand({
     const db = openExistingPool(e);
     if (!db) {
       if (args.account !== undefined) {
-        throw new CcpError("unknown-account", `No account "${args.account}": the pool is empty.`, {
-          hint: "Run `ccp add` first.",
-        });
+        throw new CcpError(
+          "unknown-account",
+          `No account ${quoteArg(String(args.account))}: the pool is empty.`,
+          {
+            hint: "Run `ccp add` first.",
+          },
+        );
       }
       throw new CcpError("no-accounts", "The pool is empty.", {
         hint: "Run `ccp add` to add your first subscription.",

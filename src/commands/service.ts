@@ -1,6 +1,7 @@
 import { defineCommand } from "../command.ts";
 import { env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
+import { quoteArg } from "../ui/safe-text.ts";
 import { writeOut } from "../ui/output.ts";
 
 const ACTIONS = ["install", "uninstall", "status"] as const;
@@ -29,7 +30,7 @@ export default defineCommand({
     const action = args.action as string;
     if (!ACTIONS.includes(action as Action)) {
       throw usageError(
-        `Unknown action "${action}" for \`ccp service\`: expected install, uninstall or status.`,
+        `Unknown action ${quoteArg(String(action))} for \`ccp service\`: expected install, uninstall or status.`,
         "Run `ccp help service`.",
       );
     }

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import type { Env } from "../env.ts";
 import { listAccounts } from "../store/accounts.ts";
 import { openDb } from "../store/db.ts";
+import { safeText } from "../ui/safe-text.ts";
 
 /** `id<TAB>name` lines for the pool's accounts; empty when there is no pool or it cannot be read. */
 export function accountCompletionLines(env: Env): string {
@@ -10,9 +11,9 @@ export function accountCompletionLines(env: Env): string {
   try {
     const db = openDb(env.dbPath, { mustExist: true });
     try {
-      // Tabs and newlines in a name would break the line format; completion shows them as spaces.
+      // A control character in a name would break the line format or reach the terminal: escaped.
       return listAccounts(db)
-        .map((a) => `${a.id}\t${a.name.replace(/[\t\r\n]+/g, " ")}\n`)
+        .map((a) => `${a.id}\t${safeText(a.name)}\n`)
         .join("");
     } finally {
       db.close();

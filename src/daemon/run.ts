@@ -59,6 +59,7 @@ import { stableDaemonProgram } from "./service-files.ts";
 import { sourceEntry } from "../app/self-path.ts";
 import { recordFoundSessions, shimPids } from "./sessions.ts";
 import { LAST_POLL_KEY, PAUSED_UNTIL_KEY, recordDaemonError } from "./state.ts";
+import { isFromTheFuture } from "../clock-skew.ts";
 
 /** Samples, ended sessions and refresh records older than this are dropped. */
 export const HISTORY_KEEP_MS = 14 * 86_400_000;
@@ -163,10 +164,14 @@ function loadSchedule(db: Db, cfg: ScheduleConfig, nowMs: number, pausedUntilMs:
   // Accounts sampled within the interval (by `select`, or a daemon that just died) wait their
   // turn: a crash-looping daemon must not poll the pool on every start.
   const newest = newestSamples(db);
-  const taken = accounts.map((a) => newest.get(a.id)?.takenAtMs ?? 0);
+  // A sample dated in the future (a clock that was ahead) counts as never taken: polling starts now.
+  const taken = accounts.map((a) => {
+    const t = newest.get(a.id)?.takenAtMs ?? 0;
+    return isFromTheFuture(t, nowMs) ? 0 : t;
+  });
   const firstSweepAtMs =
     taken.length > 0 && taken.every((t) => nowMs - t < cfg.intervalMs)
-      ? Math.min(...taken) + cfg.intervalMs
+      ? Math.min(Math.min(...taken) + cfg.intervalMs, nowMs + cfg.intervalMs)
       : nowMs;
   return initialSchedule(states, firstSweepAtMs, Math.min(pausedUntilMs, nowMs + cfg.retryAfterCapMs));
 }

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -6,13 +6,13 @@ import { basename, dirname, join } from "node:path";
  * crash) sees either the old file or the new one. The temp name matches `*.tmp.*`, which the
  * overlay treats as private.
  */
-export function writeFileAtomic(path: string, data: string, mode: number): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode: number): void {
   const suffix = `${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
   const tmp = join(dirname(path), `${basename(path)}.tmp.${suffix}`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "wx", mode);
-    writeSync(fd, data);
+    writeFileSync(fd, data);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, realpathSync, rmdirSync, statSync } from "node:fs";
+import { mkdirSync, realpathSync, rmdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CcpError } from "../errors.ts";
+import { CLAUDE_JSON_MAX_BYTES, parseJsonBounded, readRegularFileBounded } from "../fs/safe-path.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 
 export type JsonObject = Record<string, unknown>;
@@ -133,21 +134,25 @@ function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Reads a JSON file whose top level must be an object; a read error other than ENOENT is "unparsable". */
+/**
+ * Reads a JSON file whose top level must be an object; a read error other than ENOENT is
+ * "unparsable". A FIFO or device is never opened, and size and nesting are bounded.
+ */
 export function readJsonObject(path: string): JsonFileRead {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    const bytes = readRegularFileBounded(path, CLAUDE_JSON_MAX_BYTES);
+    if (bytes === undefined) return { state: "missing" };
+    text = bytes.toString("utf8");
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return { state: "missing" };
     return { state: "unparsable", detail: (cause as Error).message };
   }
   try {
-    const value: unknown = JSON.parse(text);
+    const value = parseJsonBounded(text, { source: path });
     if (!isJsonObject(value)) return { state: "unparsable", detail: "the top level is not a JSON object" };
     return { state: "ok", value };
   } catch (cause) {
-    return { state: "unparsable", detail: `not valid JSON (${(cause as Error).message})` };
+    return { state: "unparsable", detail: (cause as { detail?: string }).detail ?? (cause as Error).message };
   }
 }
 

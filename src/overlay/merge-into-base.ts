@@ -35,6 +35,8 @@ function code(cause: unknown): string | undefined {
 
 function sameBytes(a: string, b: string): boolean {
   try {
+    // Only regular files are compared: opening a FIFO would block the launch.
+    if (!lstatSync(a).isFile() || !lstatSync(b).isFile()) return false;
     return readFileSync(a).equals(readFileSync(b));
   } catch {
     return false;

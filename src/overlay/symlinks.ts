@@ -117,8 +117,20 @@ function unreadable(path: string, cause: unknown): CcpError {
   });
 }
 
-/** The account dir's entries, or undefined when the dir does not exist. */
+/**
+ * The account dir's entries, or undefined when the dir does not exist. An account dir that is a
+ * symlink is refused: its "entries" would be those of the link's target (`~/.claude` itself).
+ */
 function readAccountEntries(accountDir: string): Map<string, Dirent> | undefined {
+  if (isSymlink(accountDir)) {
+    throw new CcpError(
+      "unsafe-path",
+      `The account dir ${accountDir} is a symbolic link; cc-pool never follows it.`,
+      {
+        hint: "Move the link aside, then remove the account with `ccp remove` and add it again.",
+      },
+    );
+  }
   try {
     const entries = readdirSync(accountDir, { withFileTypes: true });
     return new Map(entries.map((entry) => [entry.name, entry]));

@@ -9,12 +9,12 @@ import {
   readlink,
   realpath,
   rename,
-  stat,
   unlink,
 } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { CcpError } from "../errors.ts";
+import { CREDENTIAL_MAX_BYTES, assertAccountDir, readRegularFileBounded } from "../fs/safe-path.ts";
 import { parseBlob, serializeBlob } from "./blob.ts";
 import { assertConfigDir } from "./config-dir.ts";
 import { faultPoint } from "./fault-points.ts";
@@ -52,17 +52,25 @@ function ioError(action: string, path: string, error: unknown): CcpError {
   });
 }
 
-async function readCredentialFile(path: string): Promise<CredentialBlob | undefined> {
-  let text: string;
+/**
+ * Reads the blob where `writeTarget` says it lives (a link is resolved, never into plain claude's
+ * own credential), and only from a regular file of a credential's size: a FIFO planted there must
+ * not hang the read.
+ */
+async function readCredentialFile(configDir: string): Promise<CredentialBlob | undefined> {
+  const { path } = await writeTarget(configDir);
+  let bytes: Buffer | undefined;
   try {
-    text = await readFile(path, "utf8");
+    bytes = readRegularFileBounded(path, CREDENTIAL_MAX_BYTES);
   } catch (error) {
+    if (error instanceof CcpError) throw error;
     // ENOTDIR: a path component is a file, so the credential cannot exist either.
     const code = errnoCode(error);
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw ioError("read", path, error);
   }
-  return parseBlob(text, path);
+  if (bytes === undefined) return undefined;
+  return parseBlob(bytes.toString("utf8"), path);
 }
 
 /**
@@ -226,15 +234,29 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+export interface FileStoreOptions {
+  /**
+   * CCP_HOME/accounts: when given, every config dir must be a real directory directly inside it
+   * (a symlinked account dir could lead to `~/.claude` and its base credential).
+   */
+  accountsDir?: string;
+}
+
 /** The Linux/Windows credential store: `<configDir>/.credentials.json`, mode 0600. */
-export function createFileStore(): CredentialStore {
+export function createFileStore(options: FileStoreOptions = {}): CredentialStore {
+  const checked = (configDir: string): string => {
+    if (options.accountsDir !== undefined) assertAccountDir(options.accountsDir, configDir);
+    return configDir;
+  };
   return {
     kind: "file",
     locate: locateCredentialFile,
     async exists(configDir: string): Promise<boolean> {
-      const path = credentialsFilePath(configDir);
+      const path = credentialsFilePath(checked(configDir));
       try {
-        return (await stat(path)).isFile();
+        const stats = await lstat(path);
+        // A link counts as present so that reading it reports the problem instead of "no login".
+        return stats.isFile() || stats.isSymbolicLink();
       } catch (error) {
         const code = errnoCode(error);
         if (code === "ENOENT" || code === "ENOTDIR") return false;
@@ -242,15 +264,16 @@ export function createFileStore(): CredentialStore {
       }
     },
     async read(configDir: string): Promise<CredentialBlob | undefined> {
-      return readCredentialFile(credentialsFilePath(configDir));
+      return readCredentialFile(checked(configDir));
     },
     async write(configDir: string, blob: CredentialBlob): Promise<void> {
-      await writeCredentialFile(configDir, blob);
+      await writeCredentialFile(checked(configDir), blob);
     },
-    prepareWrite: prepareFileWrite,
-    leftovers: listLeftovers,
+    prepareWrite: (configDir: string, reserveBytes: number) =>
+      prepareFileWrite(checked(configDir), reserveBytes),
+    leftovers: (configDir: string) => listLeftovers(checked(configDir)),
     async adoptLeftover(configDir: string, leftover: CredentialLeftover): Promise<void> {
-      const { path, dir } = await writeTarget(configDir);
+      const { path, dir } = await writeTarget(checked(configDir));
       if (dirname(leftover.path) !== dir) throw new Error("leftover from another dir");
       try {
         await rename(leftover.path, path);
@@ -267,7 +290,7 @@ export function createFileStore(): CredentialStore {
       }
     },
     async delete(configDir: string): Promise<void> {
-      const path = credentialsFilePath(configDir);
+      const path = credentialsFilePath(checked(configDir));
       try {
         await unlink(path);
       } catch (error) {

@@ -17,11 +17,12 @@ export type { CredentialBlob, CredentialLocation, CredentialStore, OAuthCredenti
 export type CredentialStoreEnv = Pick<
   Env,
   "secretStore" | "securityLib" | "coreFoundationLib" | "securityBin" | "user"
->;
+> &
+  Partial<Pick<Env, "accountsDir">>;
 
 /** The store chosen by `env.secretStore` (Keychain on macOS, file elsewhere, CCP_SECRET_STORE overrides). */
 export function createCredentialStore(env: CredentialStoreEnv): CredentialStore {
-  if (env.secretStore === "file") return createFileStore();
+  if (env.secretStore === "file") return createFileStore({ accountsDir: env.accountsDir });
   return createKeychainStore({
     securityLib: env.securityLib,
     coreFoundationLib: env.coreFoundationLib,

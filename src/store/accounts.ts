@@ -1,5 +1,6 @@
 import { CcpError } from "../errors.ts";
 import type { Db } from "./db.ts";
+import { hasUnsafeText, quoteArg } from "../ui/safe-text.ts";
 
 export interface AccountRow {
   id: number;
@@ -69,8 +70,7 @@ export function resolveAccount(db: Db, ref: string): AccountRow {
   const found = findAccount(db, ref);
   if (found) return found;
   const known = listAccounts(db).map((a) => `${a.id} (${a.name})`);
-  const shown = ref.length > 60 ? `${ref.slice(0, 57)}...` : ref;
-  throw new CcpError("unknown-account", `No account "${shown}" in the pool.`, {
+  throw new CcpError("unknown-account", `No account ${quoteArg(ref)} in the pool.`, {
     hint:
       known.length > 0 ? `Known accounts: ${known.join(", ")}.` : "The pool is empty: run `ccp add` first.",
   });
@@ -167,13 +167,15 @@ const MAX_NAME_LENGTH = 64;
 export function validateAccountName(name: string): string {
   const trimmed = name.trim().normalize("NFC");
   const fail = (why: string): never => {
-    throw new CcpError("usage", `Invalid account name ${JSON.stringify(name.slice(0, 80))}: ${why}.`, {
+    throw new CcpError("usage", `Invalid account name ${quoteArg(name)}: ${why}.`, {
       hint: "Use letters, digits, spaces, dots, dashes, underscores or @ (up to 64 characters).",
     });
   };
   if (trimmed === "") fail("it is empty");
   if ([...trimmed].length > MAX_NAME_LENGTH) fail(`it is longer than ${MAX_NAME_LENGTH} characters`);
-  if (/[\u0000-\u001f\u007f/\\]/.test(trimmed)) fail("it contains a control character or a slash");
+  if (/[/\\]/.test(trimmed) || hasUnsafeText(trimmed)) {
+    fail("it contains a control, bidi or invisible character, or a slash");
+  }
   if (/^(?:acct-)?\d+$/i.test(trimmed)) fail("it looks like an account id");
   return trimmed;
 }

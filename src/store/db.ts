@@ -1,7 +1,18 @@
 import { Database } from "bun:sqlite";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+} from "node:fs";
 import { dirname } from "node:path";
-import { CcpError } from "../errors.ts";
+import { CcpError, diskError } from "../errors.ts";
+import { assertOwnedByMe, describeKind } from "../fs/safe-path.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
 
 export type Db = Database;
@@ -14,17 +25,51 @@ export interface OpenDbOptions {
   mustExist?: boolean;
 }
 
-/** Creates `dir` (and parents) with mode 0700, tightening an existing dir we own. */
-export function ensurePrivateDir(dir: string): void {
+export interface PrivateDirOptions {
+  /** A symlink to a directory is accepted (CCP_HOME kept on another disk); refused otherwise. */
+  allowLink?: boolean;
+}
+
+/**
+ * Creates `dir` (and parents) with mode 0700. A dir that already exists is never chmod'ed: it may
+ * be shared (`/tmp`, a project folder); one that another user owns is refused. Returns a warning
+ * when the existing dir is writable by others, for the caller to show.
+ */
+export function ensurePrivateDir(dir: string, options: PrivateDirOptions = {}): string | undefined {
+  let existing: ReturnType<typeof lstatSync> | undefined;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+    existing = lstatSync(dir, { throwIfNoEntry: false });
+    if (existing === undefined) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // The umask may have narrowed the mode, never widened it: set exactly 0700 on what we made.
+      chmodSync(dir, 0o700);
+      return undefined;
+    }
   } catch (cause) {
     throw new CcpError("db-io", `Cannot create ${dir}: ${(cause as Error).message}.`, {
       hint: "Check the permissions of its parent folder, or point CCP_HOME somewhere writable.",
       cause,
     });
   }
+  if (existing.isSymbolicLink()) {
+    if (!options.allowLink) {
+      throw new CcpError("unsafe-path", `${dir} is a symbolic link; cc-pool does not follow it.`, {
+        hint: "Move the link aside and run the command again; cc-pool creates a real folder there.",
+      });
+    }
+    existing = statSync(dir);
+  }
+  if (!existing.isDirectory()) {
+    throw new CcpError("db-io", `${dir} exists but is ${describeKind(existing)}, not a directory.`, {
+      hint: "Move it aside, or point CCP_HOME at a directory.",
+    });
+  }
+  assertOwnedByMe(dir, existing);
+  if ((existing.mode & 0o022) !== 0) {
+    const mode = (existing.mode & 0o777).toString(8);
+    return `${dir} is writable by other users (mode ${mode}); cc-pool leaves it as it is. Run \`chmod 700 ${dir}\`, or point CCP_HOME at a private folder.`;
+  }
+  return undefined;
 }
 
 function corrupt(path: string, detail: string, cause?: unknown): CcpError {
@@ -34,12 +79,30 @@ function corrupt(path: string, detail: string, cause?: unknown): CcpError {
   });
 }
 
+/**
+ * Refuses a database path that is not a plain file of ours: a symlink would have cc-pool write
+ * its tables into whatever it points at, and a FIFO would hang the open.
+ */
+export function assertPlainDbFile(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    const stats = lstatSync(file, { throwIfNoEntry: false });
+    if (stats === undefined || stats.isFile()) continue;
+    throw new CcpError(
+      "db-io",
+      `The cc-pool database file ${file} is ${describeKind(stats)}; cc-pool does not open it.`,
+      {
+        hint: `Move ${file} aside (a pool database is a regular file), then run the command again.`,
+      },
+    );
+  }
+}
+
 function checkHeader(path: string): void {
   const size = statSync(path).size;
   // SQLite treats an empty file as a new database; a file created by a concurrent first open may
   // be empty for a moment, so only non-empty files are checked.
   if (size === 0) return;
-  const fd = openSync(path, "r");
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(16);
     const n = readSync(fd, buf, 0, 16, 0);
@@ -59,6 +122,7 @@ function isSqliteCorruption(error: unknown): boolean {
  * file is refused with a clear error and left untouched.
  */
 export function openDb(path: string, options: OpenDbOptions = {}): Db {
+  assertPlainDbFile(path);
   const exists = existsSync(path);
   if (!exists && options.mustExist) {
     throw new CcpError("no-accounts", "No pool yet.", { hint: "Run `ccp add` to add your first account." });
@@ -94,6 +158,8 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
     db.close();
     if (error instanceof CcpError) throw error;
     if (isSqliteCorruption(error)) throw corrupt(path, (error as Error).message, error);
+    const disk = diskError(error, path);
+    if (disk) throw disk;
     throw new CcpError("db-io", `Cannot use the cc-pool database ${path}: ${(error as Error).message}.`, {
       hint: "Run `ccp doctor` for details.",
       cause: error,

@@ -1,4 +1,5 @@
 import type { Db } from "./db.ts";
+import { isFromTheFuture } from "../clock-skew.ts";
 
 export function getMeta(db: Db, key: string): string | undefined {
   return db.query<{ value: string }, [string]>("SELECT value FROM meta WHERE key = ?").get(key)?.value;
@@ -17,5 +18,6 @@ export const DAEMON_HEARTBEAT_STALE_MS = 90_000;
 
 export function daemonAlive(db: Db, nowMs: number): boolean {
   const beat = Number(getMeta(db, DAEMON_HEARTBEAT_KEY) ?? 0);
-  return beat > 0 && nowMs - beat < DAEMON_HEARTBEAT_STALE_MS;
+  // A heartbeat from the future was written under a wrong clock: it proves nothing about now.
+  return beat > 0 && !isFromTheFuture(beat, nowMs) && nowMs - beat < DAEMON_HEARTBEAT_STALE_MS;
 }

@@ -1,7 +1,8 @@
 import { burnRate5h } from "../score/burn-rate.ts";
 import { BURN_WINDOW_MS } from "../score/constants.ts";
-import type { BurnSample } from "../score/types.ts";
+import type { BurnSample, ScopedWeekly } from "../score/types.ts";
 import type { Db } from "./db.ts";
+import { FUTURE_SKEW_MS } from "../clock-skew.ts";
 
 export type SampleStatus = "ok" | "rate_limited" | "unauthorized" | "error";
 
@@ -16,6 +17,8 @@ export interface UsageSampleRow {
   scoped7Pct: number | null;
   scoped7ResetAtMs: number | null;
   scoped7Model: string | null;
+  /** Every per-model weekly bucket of the sample; absent or null when it had none (or predates them). */
+  scoped7Buckets?: ScopedWeekly[] | null;
   extraUsageEnabled: boolean | null;
   error: string | null;
 }
@@ -31,8 +34,34 @@ interface RawSample {
   scoped7_pct: number | null;
   scoped7_reset_at_ms: number | null;
   scoped7_model: string | null;
+  scoped7_buckets?: string | null;
   extra_usage_enabled: number | null;
   error: string | null;
+}
+
+/** The stored bucket list; anything that does not read back as one is dropped, never fatal. */
+function parseBuckets(text: string | null | undefined): ScopedWeekly[] | null {
+  if (!text) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!Array.isArray(value)) return null;
+    const out = value.filter(
+      (b): b is ScopedWeekly =>
+        b !== null &&
+        typeof b === "object" &&
+        typeof b.pct === "number" &&
+        Number.isFinite(b.pct) &&
+        (b.resetAtMs === null || typeof b.resetAtMs === "number") &&
+        typeof b.model === "string",
+    );
+    return out.length > 0 ? out.map((b) => ({ pct: b.pct, resetAtMs: b.resetAtMs, model: b.model })) : null;
+  } catch {
+    return null;
+  }
+}
+
+function bucketsText(buckets: ScopedWeekly[] | null | undefined): string | null {
+  return buckets && buckets.length > 0 ? JSON.stringify(buckets) : null;
 }
 
 function toRow(r: RawSample): UsageSampleRow {
@@ -47,16 +76,21 @@ function toRow(r: RawSample): UsageSampleRow {
     scoped7Pct: r.scoped7_pct,
     scoped7ResetAtMs: r.scoped7_reset_at_ms,
     scoped7Model: r.scoped7_model,
+    scoped7Buckets: parseBuckets(r.scoped7_buckets),
     extraUsageEnabled: r.extra_usage_enabled === null ? null : r.extra_usage_enabled === 1,
     error: r.error,
   };
 }
 
-export function insertSample(db: Db, s: UsageSampleRow): void {
+/**
+ * `nowMs` (the wall clock, when the caller knows it) lets a fresh sample replace a summary dated
+ * in the future by more than the skew: such a row was written under a wrong clock.
+ */
+export function insertSample(db: Db, s: UsageSampleRow, nowMs?: number): void {
   db.run(
     `INSERT INTO usage_samples (account_id, taken_at_ms, status, util5_pct, reset5_at_ms, util7_pct, reset7_at_ms,
-       scoped7_pct, scoped7_reset_at_ms, scoped7_model, extra_usage_enabled, error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       scoped7_pct, scoped7_reset_at_ms, scoped7_model, scoped7_buckets, extra_usage_enabled, error)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       s.accountId,
       s.takenAtMs,
@@ -68,11 +102,12 @@ export function insertSample(db: Db, s: UsageSampleRow): void {
       s.scoped7Pct,
       s.scoped7ResetAtMs,
       s.scoped7Model,
+      bucketsText(s.scoped7Buckets),
       s.extraUsageEnabled === null ? null : s.extraUsageEnabled ? 1 : 0,
       s.error,
     ],
   );
-  updateLatest(db, s);
+  updateLatest(db, s, nowMs);
 }
 
 /** An account_usage row, its good half read under the sample column names so toRow maps it. */
@@ -97,7 +132,8 @@ export function latestUsage(db: Db): Map<number, LatestUsage> {
   const rows = db
     .query<RawLatest, []>(
       `SELECT account_id, good_at_ms AS taken_at_ms, 'ok' AS status, util5_pct, reset5_at_ms, util7_pct,
-         reset7_at_ms, scoped7_pct, scoped7_reset_at_ms, scoped7_model, extra_usage_enabled, NULL AS error,
+         reset7_at_ms, scoped7_pct, scoped7_reset_at_ms, scoped7_model, scoped7_buckets, extra_usage_enabled,
+         NULL AS error,
          newest_at_ms, newest_status, newest_error, burn5_pct_per_hour
        FROM account_usage`,
     )
@@ -107,8 +143,9 @@ export function latestUsage(db: Db): Map<number, LatestUsage> {
     const good = r.taken_at_ms === null ? null : toRow(r as RawSample);
     const newestIsGood = good !== null && r.newest_status === "ok" && r.newest_at_ms === good.takenAtMs;
     // A failed newest poll carries no values: the last good ones are in `good`.
+    // A good newest sample keeps its note (values the parser corrected).
     const newest = newestIsGood
-      ? good
+      ? { ...good, error: r.newest_error }
       : toRow({
           account_id: r.account_id,
           taken_at_ms: r.newest_at_ms,
@@ -145,13 +182,15 @@ function burnHistory(db: Db, accountId: number, fromMs: number, toMs: number): B
 }
 
 /** Keeps account_usage in step with a sample just inserted (call in the same transaction). */
-function updateLatest(db: Db, s: UsageSampleRow): void {
+function updateLatest(db: Db, s: UsageSampleRow, nowMs: number | undefined): void {
+  const futureAfterMs = nowMs === undefined ? Number.MAX_SAFE_INTEGER : nowMs + FUTURE_SKEW_MS;
   db.run(
     `INSERT INTO account_usage (account_id, newest_at_ms, newest_status, newest_error) VALUES (?, ?, ?, ?)
      ON CONFLICT(account_id) DO UPDATE SET newest_at_ms = excluded.newest_at_ms,
        newest_status = excluded.newest_status, newest_error = excluded.newest_error
-     WHERE excluded.newest_at_ms >= account_usage.newest_at_ms`,
-    [s.accountId, s.takenAtMs, s.status, s.error],
+     WHERE excluded.newest_at_ms >= account_usage.newest_at_ms OR account_usage.newest_at_ms > ?`,
+    // Older samples arriving late never win, but a row dated in the future came from a wrong clock.
+    [s.accountId, s.takenAtMs, s.status, s.error, futureAfterMs],
   );
   if (s.status !== "ok") return;
   const burn = burnRate5h(
@@ -160,8 +199,9 @@ function updateLatest(db: Db, s: UsageSampleRow): void {
   );
   db.run(
     `UPDATE account_usage SET good_at_ms = ?, util5_pct = ?, reset5_at_ms = ?, util7_pct = ?, reset7_at_ms = ?,
-       scoped7_pct = ?, scoped7_reset_at_ms = ?, scoped7_model = ?, extra_usage_enabled = ?, burn5_pct_per_hour = ?
-     WHERE account_id = ? AND (good_at_ms IS NULL OR good_at_ms <= ?)`,
+       scoped7_pct = ?, scoped7_reset_at_ms = ?, scoped7_model = ?, scoped7_buckets = ?, extra_usage_enabled = ?,
+       burn5_pct_per_hour = ?
+     WHERE account_id = ? AND (good_at_ms IS NULL OR good_at_ms <= ? OR good_at_ms > ?)`,
     [
       s.takenAtMs,
       s.util5Pct,
@@ -171,10 +211,12 @@ function updateLatest(db: Db, s: UsageSampleRow): void {
       s.scoped7Pct,
       s.scoped7ResetAtMs,
       s.scoped7Model,
+      bucketsText(s.scoped7Buckets),
       s.extraUsageEnabled === null ? null : s.extraUsageEnabled ? 1 : 0,
       burn,
       s.accountId,
       s.takenAtMs,
+      futureAfterMs,
     ],
   );
 }

@@ -5,6 +5,7 @@
 // DEBUG debug lines. Both print the same lines, so callers never know which one is in use.
 import { colorEnabled, colors } from "./color.ts";
 import { writeErr } from "./output.ts";
+import { safeMessage } from "./safe-text.ts";
 
 export interface LogBackend {
   info(message: string): void;
@@ -47,14 +48,18 @@ const lean: LogBackend = {
 
 let backend: LogBackend = lean;
 
+// Messages often carry names, emails and paths from outside: made safe for a terminal here, for
+// either backend, before any colour is added.
+const clean = safeMessage;
+
 export const log: LogBackend = {
-  info: (message) => backend.info(message),
-  success: (message) => backend.success(message),
-  warn: (message) => backend.warn(message),
-  error: (message, hint) => backend.error(message, hint),
-  dim: (message) => backend.dim(message),
+  info: (message) => backend.info(clean(message)),
+  success: (message) => backend.success(clean(message)),
+  warn: (message) => backend.warn(clean(message)),
+  error: (message, hint) => backend.error(clean(message), hint === undefined ? undefined : clean(hint)),
+  dim: (message) => backend.dim(clean(message)),
   /** Shown only with --verbose or DEBUG=1. */
-  debug: (message) => backend.debug(message),
+  debug: (message) => backend.debug(clean(message)),
 };
 
 /** --verbose / DEBUG: debug lines are shown. */

@@ -1,3 +1,4 @@
+import { safeText } from "./safe-text.ts";
 /** Visible width of a string: ANSI codes do not count; wide characters are not special-cased. */
 export function visibleWidth(text: string): number {
   return [...text.replace(/\u001B\[[0-9;]*m/g, "")].length;
@@ -12,7 +13,9 @@ export function padStart(text: string, width: number): string {
 }
 
 /** Plain columns separated by two spaces; `align` "r" right-aligns a column. */
-export function renderColumns(rows: string[][], align: Array<"l" | "r"> = []): string[] {
+export function renderColumns(cells: string[][], align: Array<"l" | "r"> = []): string[] {
+  // Cells carry names, emails and paths from outside: shown escaped, never acted on.
+  const rows = cells.map((row) => row.map(safeText));
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {

@@ -26,8 +26,12 @@ export interface UsageSnapshot {
   util7Pct: number | null;
   reset7AtMs: number | null;
   scoped7: ScopedWeeklyUsage | null;
+  /** Every per-model weekly bucket, fullest first (`scoped7` is the first). */
+  scopedBuckets: ScopedWeeklyUsage[];
   extraUsageEnabled: boolean | null;
   extraUsage: ExtraUsageInfo | null;
+  /** Values the parser had to correct (a percent outside 0-100, a reset time no date can hold). */
+  adjusted?: string[];
 }
 
 export interface ProfileInfo {
@@ -121,6 +125,29 @@ function parseWith<T extends v.GenericSchema>(schema: T, input: unknown, prefix 
 
 // Epoch values above this are milliseconds: as seconds they would lie past the year 5000.
 const EPOCH_MS_THRESHOLD = 1e11;
+/** The largest epoch ms a JavaScript Date can hold; beyond it every date formatter throws. */
+const MAX_DATE_MS = 8.64e15;
+
+/** A percent as cc-pool uses it: within 0-100; anything outside is noted and clamped. */
+function clampPct(value: number | null | undefined, path: string, adjusted: string[]): number | null {
+  if (value === null || value === undefined) return null;
+  if (value >= 0 && value <= 100) return value;
+  const clamped = value < 0 ? 0 : 100;
+  adjusted.push(`${path} ${value} counted as ${clamped}`);
+  return clamped;
+}
+
+/** A reset time no Date can hold (9e15, 1e20) is dropped, with a note, instead of failing later. */
+function boundedResetAtMs(
+  value: string | number | null | undefined,
+  path: string,
+  adjusted: string[],
+): number | null {
+  const ms = parseResetAtMs(value, path);
+  if (ms === null || Math.abs(ms) <= MAX_DATE_MS) return ms;
+  adjusted.push(`${path} out of range, ignored`);
+  return null;
+}
 
 /** `resets_at` as epoch ms: ISO-8601 string, epoch seconds (number or numeric string), or null. */
 export function parseResetAtMs(value: string | number | null | undefined, path: string): number | null {
@@ -140,11 +167,12 @@ export function parseResetAtMs(value: string | number | null | undefined, path: 
 function readWindow(
   window: Window | null | undefined,
   key: string,
+  adjusted: string[],
 ): { pct: number | null; resetAtMs: number | null } {
   if (!window) return { pct: null, resetAtMs: null };
   return {
-    pct: window.utilization ?? null,
-    resetAtMs: parseResetAtMs(window.resets_at, `${key}.resets_at`),
+    pct: clampPct(window.utilization, `${key}.utilization`, adjusted),
+    resetAtMs: boundedResetAtMs(window.resets_at, `${key}.resets_at`, adjusted),
   };
 }
 
@@ -159,10 +187,14 @@ function readLimits(raw: readonly unknown[]): Array<{ limit: Limit; index: numbe
   return known;
 }
 
-function limitWindow(limit: Limit, index: number): { pct: number | null; resetAtMs: number | null } {
+function limitWindow(
+  limit: Limit,
+  index: number,
+  adjusted: string[],
+): { pct: number | null; resetAtMs: number | null } {
   return {
-    pct: limit.percent ?? null,
-    resetAtMs: parseResetAtMs(limit.resets_at, `limits.${index}.resets_at`),
+    pct: clampPct(limit.percent, `limits.${index}.percent`, adjusted),
+    resetAtMs: boundedResetAtMs(limit.resets_at, `limits.${index}.resets_at`, adjusted),
   };
 }
 
@@ -182,7 +214,7 @@ export function modelWindowName(key: string): string {
  * Every `seven_day_<model>` window with the usage shape and a utilization. They are binding
  * per-model weekly limits; one that does not fit the shape is skipped, not fatal.
  */
-function readModelWindows(payload: Record<string, unknown>): ScopedWeeklyUsage[] {
+function readModelWindows(payload: Record<string, unknown>, adjusted: string[]): ScopedWeeklyUsage[] {
   const out: ScopedWeeklyUsage[] = [];
   for (const [key, value] of Object.entries(payload)) {
     if (!key.startsWith(MODEL_WINDOW_PREFIX) || key.length === MODEL_WINDOW_PREFIX.length) continue;
@@ -191,13 +223,17 @@ function readModelWindows(payload: Record<string, unknown>): ScopedWeeklyUsage[]
     if (!window.success || window.output.utilization == null) continue;
     let resetAtMs: number | null;
     try {
-      resetAtMs = parseResetAtMs(window.output.resets_at, `${key}.resets_at`);
+      resetAtMs = boundedResetAtMs(window.output.resets_at, `${key}.resets_at`, adjusted);
     } catch {
       continue;
     }
     const model = modelWindowName(key);
     if (model === "") continue;
-    out.push({ pct: window.output.utilization, resetAtMs, model });
+    out.push({
+      pct: clampPct(window.output.utilization, `${key}.utilization`, adjusted) ?? 0,
+      resetAtMs,
+      model,
+    });
   }
   return out;
 }
@@ -208,30 +244,33 @@ function readModelWindows(payload: Record<string, unknown>): ScopedWeeklyUsage[]
  */
 export function parseUsagePayload(json: unknown): UsageSnapshot {
   const payload = parseWith(UsageSchema, json);
-  let five = readWindow(payload.five_hour, "five_hour");
-  let seven = readWindow(payload.seven_day, "seven_day");
+  const adjusted: string[] = [];
+  let five = readWindow(payload.five_hour, "five_hour", adjusted);
+  let seven = readWindow(payload.seven_day, "seven_day", adjusted);
   const limits = readLimits(payload.limits ?? []);
 
   const session = limits.find((l) => l.limit.kind === "session");
-  if (!payload.five_hour && session) five = limitWindow(session.limit, session.index);
+  if (!payload.five_hour && session) five = limitWindow(session.limit, session.index, adjusted);
   const weeklyAll = limits.find((l) => l.limit.kind === "weekly_all");
-  if (!payload.seven_day && weeklyAll) seven = limitWindow(weeklyAll.limit, weeklyAll.index);
+  if (!payload.seven_day && weeklyAll) seven = limitWindow(weeklyAll.limit, weeklyAll.index, adjusted);
 
   let scoped7: ScopedWeeklyUsage | null = null;
-  for (const bucket of readModelWindows(payload)) {
+  const scopedBuckets = readModelWindows(payload, adjusted);
+  for (const bucket of scopedBuckets) {
     if (scoped7 === null || bucket.pct > scoped7.pct) scoped7 = bucket;
   }
   for (const { limit, index } of limits) {
     const model = limit.scope?.model?.display_name?.trim();
     if (limit.kind !== "weekly_scoped" || !model || limit.percent == null) continue;
-    if (scoped7 === null || limit.percent > scoped7.pct) {
-      scoped7 = {
-        pct: limit.percent,
-        resetAtMs: parseResetAtMs(limit.resets_at, `limits.${index}.resets_at`),
-        model,
-      };
-    }
+    const bucket = {
+      pct: clampPct(limit.percent, `limits.${index}.percent`, adjusted) ?? 0,
+      resetAtMs: boundedResetAtMs(limit.resets_at, `limits.${index}.resets_at`, adjusted),
+      model,
+    };
+    scopedBuckets.push(bucket);
+    if (scoped7 === null || bucket.pct > scoped7.pct) scoped7 = bucket;
   }
+  scopedBuckets.sort((a, b) => b.pct - a.pct);
 
   const extra = payload.extra_usage;
   return {
@@ -240,6 +279,7 @@ export function parseUsagePayload(json: unknown): UsageSnapshot {
     util7Pct: seven.pct,
     reset7AtMs: seven.resetAtMs,
     scoped7,
+    scopedBuckets,
     extraUsageEnabled: extra?.is_enabled ?? null,
     extraUsage: extra
       ? {
@@ -250,6 +290,7 @@ export function parseUsagePayload(json: unknown): UsageSnapshot {
           currency: extra.currency ?? null,
         }
       : null,
+    ...(adjusted.length > 0 ? { adjusted } : {}),
   };
 }
 

@@ -71,7 +71,7 @@ describe("dispatch", () => {
   test("unknown flag exits 2 with a did-you-mean", async () => {
     const r = await runCli(["select", "--wiat"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Unknown option --wiat");
+    expect(r.stderr).toContain(`Unknown option "--wiat"`);
     expect(r.stderr).toContain("--wait");
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { loadEnv } from "../../src/env.ts";
 import { createCredentialStore, locateCredential } from "../../src/secrets/index.ts";
@@ -35,10 +35,16 @@ describe("backend choice", () => {
   afterAll(() => fake.dispose());
 
   test("secretStore=file gives the file store", async () => {
-    const store = createCredentialStore(loadEnv({ HOME: "/h", CCP_SECRET_STORE: "file", USER: "alice" }));
+    const ccpHome = mkdtempSync(join(process.env.CCP_TEST_ROOT!, "index-file-"));
+    const store = createCredentialStore(
+      loadEnv({ HOME: "/h", CCP_HOME: ccpHome, CCP_SECRET_STORE: "file", USER: "alice" }),
+    );
     expect(store.kind).toBe("file");
-    const dir = mkdtempSync(join(process.env.CCP_TEST_ROOT!, "index-file-"));
+    const dir = join(ccpHome, "accounts", "acct-01");
+    mkdirSync(dir, { recursive: true });
     await store.write(dir, fullBlob());
+    // Only dirs directly inside CCP_HOME/accounts are account dirs.
+    await expect(store.write(ccpHome, fullBlob())).rejects.toThrow(/not inside/);
     expect(JSON.parse(readFileSync(join(dir, ".credentials.json"), "utf8"))).toEqual(fullBlob());
   });
 

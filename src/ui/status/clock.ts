@@ -17,9 +17,12 @@ function plainSpaces(text: string): string {
 export function makeClock(timeZone?: string, locale?: string): Clock {
   const time = new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit", timeZone });
   const weekday = new Intl.DateTimeFormat(locale, { weekday: "short", timeZone });
+  // A time no Date can hold (a bad row from an older cc-pool) shows as "?" instead of throwing.
+  const safe = (format: Intl.DateTimeFormat, ms: number): string =>
+    Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? plainSpaces(format.format(new Date(ms))) : "?";
   return {
-    time: (ms) => plainSpaces(time.format(new Date(ms))),
-    weekday: (ms) => plainSpaces(weekday.format(new Date(ms))),
+    time: (ms) => safe(time, ms),
+    weekday: (ms) => safe(weekday, ms),
   };
 }
 

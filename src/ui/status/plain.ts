@@ -5,6 +5,7 @@ import { createColors } from "../color.ts";
 import type { Clock } from "./clock.ts";
 import { NEXT_MARK, flagsOf, flagsText, pctCell, resetText, scoreText } from "./parts.ts";
 import { padEnd, padStart } from "./text.ts";
+import { terminalSafeModel } from "../safe-text.ts";
 
 export const EMPTY_POOL_TEXT = "The pool is empty. Run `ccp add` to add your first subscription.";
 export const LEGEND = `${NEXT_MARK} = next pick · score higher = emptier · 5h/7d = % used`;
@@ -15,7 +16,8 @@ export interface PlainOptions {
   clock: Clock;
 }
 
-export function renderPlain(model: StatusModel, options: PlainOptions): string {
+export function renderPlain(untrusted: StatusModel, options: PlainOptions): string {
+  const model = terminalSafeModel(untrusted);
   const { clock } = options;
   const c = createColors(options.color);
   const now = model.generatedAtMs;

@@ -21,6 +21,7 @@ import {
 } from "./parts.ts";
 import { EMPTY_POOL_TEXT, LEGEND } from "./plain.ts";
 import { fit, joinFitting, padEnd, padStart, spread, visibleWidth } from "./text.ts";
+import { safeText, terminalSafeModel } from "../safe-text.ts";
 
 export { renderPlain } from "./plain.ts";
 
@@ -323,8 +324,9 @@ function detailPane(model: StatusModel, a: StatusAccount, width: number, c: Colo
         : "";
     notes.push(c.yellow(`stale: ${STALE_REASON_TEXT[a.staleReason]}${since}`));
   }
-  if (a.lastPoll && a.lastPoll.status !== "ok" && a.lastPoll.error) {
-    notes.push(c.dim(`last poll ${ago(now - a.lastPoll.atMs)}: ${a.lastPoll.error}`));
+  // A good poll carries a note only when the parser corrected a value.
+  if (a.lastPoll?.error) {
+    notes.push(c.dim(`last poll ${ago(now - a.lastPoll.atMs)}: ${safeText(a.lastPoll.error)}`));
   }
   if (a.pinnedHere && model.pin) {
     const how = model.pin.manual ? "pinned by hand" : "pinned by the last launch";
@@ -373,7 +375,13 @@ function selectedAccount(model: StatusModel, view: DashboardView): StatusAccount
 }
 
 /** One frame of the dashboard: lines joined by "\n", none wider than `width`. */
-export function renderDashboard(model: StatusModel, view: DashboardView, options: DashboardOptions): string {
+export function renderDashboard(
+  untrusted: StatusModel,
+  view: DashboardView,
+  options: DashboardOptions,
+): string {
+  // The cwd (in the title) and the account fields could carry OSC 0 / OSC 52 sequences.
+  const model = terminalSafeModel(untrusted);
   const { width, clock } = options;
   const c = createColors(options.color);
   const now = model.generatedAtMs;

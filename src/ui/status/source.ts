@@ -3,6 +3,7 @@ import { accountsToSample, buildStatusModel, sampleDue, togglePin } from "../../
 import type { Env } from "../../env.ts";
 import type { Db } from "../../store/db.ts";
 import type { DashboardSource } from "./terminal.ts";
+import { safeText } from "../safe-text.ts";
 
 export interface StatusSourceOptions {
   cwd: string;
@@ -34,8 +35,8 @@ export function statusSource(env: Env, db: Db, options: StatusSourceOptions): St
       const result = togglePin(db, options.cwd, accountId, nowMs, holds);
       const name = account?.name ?? `account ${accountId}`;
       return result.kind === "pinned"
-        ? `Pinned ${options.cwd} to ${name}`
-        : `Unpinned ${options.cwd} (was ${name})`;
+        ? `Pinned ${safeText(options.cwd)} to ${safeText(name)}`
+        : `Unpinned ${safeText(options.cwd)} (was ${safeText(name)})`;
     },
     due: (nowMs) => accountsToSample(db, nowMs, { live: options.live }).length,
     async sample(force, signal) {
