@@ -118,6 +118,7 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
   const e = parsed.output;
   const home = e.HOME ?? homedir();
   const ccpHome = e.CCP_HOME ?? join(home, ".cc-pool");
+  let user: string | undefined;
   return {
     home,
     claudeDir: join(home, ".claude"),
@@ -138,7 +139,11 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
     daemonAutostart: !["0", "false", "no", "off"].includes((raw.CCP_DAEMON_AUTOSTART ?? "").toLowerCase()),
     notify: !["0", "false", "no", "off"].includes((raw.CCP_NOTIFY ?? "").toLowerCase()),
     continueMode: e.CCP_CONTINUE ?? "ask",
-    user: userName(raw),
+    // Looked up on first use: userInfo() reads the user database, and only the Keychain needs it.
+    get user(): string {
+      user ??= userName(raw);
+      return user;
+    },
     shell: raw.SHELL || undefined,
     path: raw.PATH ?? "",
     debug: raw.DEBUG === "1" || raw.DEBUG === "true" || raw.CCP_DEBUG === "1",

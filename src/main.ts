@@ -4,12 +4,14 @@ import { COMMANDS, loadCommand } from "./commands/registry.ts";
 import { env } from "./env.ts";
 import { CcpError, EXIT_FAILURE, diskError, isCcpError } from "./errors.ts";
 import { setColorEnabled } from "./ui/color.ts";
-import { log } from "./ui/log.ts";
+import { log, setLogDebug, useConsola } from "./ui/log.ts";
 import { writeErr, writeOut } from "./ui/output.ts";
 import { versionLine } from "./version.ts";
 import { quoteArg, safeMessage } from "./ui/safe-text.ts";
 
 const HELP_FLAGS = new Set(["-h", "--help"]);
+/** Commands on the hot path keep the lean logger; every other one logs through consola. */
+const HOT_COMMANDS = new Set(["select", "env", "status", "completion", "statusline"]);
 const VERSION_FLAGS = new Set(["-v", "--version"]);
 
 async function runClaudeArgs(args: string[]): Promise<number> {
@@ -24,6 +26,7 @@ async function runClaudeArgs(args: string[]): Promise<number> {
 export async function main(argvIn: string[]): Promise<number> {
   const argv = hoistGlobalFlags(argvIn);
   const verbose = argv.includes("--verbose");
+  setLogDebug(verbose || process.env.DEBUG === "1" || process.env.DEBUG === "true");
   try {
     const first = argv[0];
     if (argv.includes("--no-color")) setColorEnabled(false);
@@ -64,6 +67,10 @@ export function hoistGlobalFlags(argv: string[]): string[] {
 async function runNamed(name: string, rest: string[]): Promise<number> {
   // Validate the environment up front so a bad CCP_* value is reported the same way everywhere.
   env();
+  if (!HOT_COMMANDS.has(name)) {
+    await useConsola();
+    log.debug(`${versionLine()}: ccp ${name}, CCP_HOME ${env().ccpHome}`);
+  }
   if (name === "bare") {
     const { runBare } = await import("./commands/bare.ts");
     return runBare();

@@ -1,5 +1,6 @@
 // `ccp run`: choose, prepare, announce, then the spawn-and-wait shim. The shim lives exactly as
 // long as claude: it forwards signals, records the end of the session and returns claude's status.
+// afterClaude() below is the one place for what happens once claude has exited.
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
@@ -14,7 +15,7 @@ import { findClaude } from "./claude-bin.ts";
 import { findLoginOverrides, neutraliseOverrides, overrideWarning } from "./login-overrides.ts";
 import { openExistingPool } from "./pool.ts";
 import { type Selection, announceLine, selectAccount } from "./select.ts";
-import { type Handoff, SpawnError, handOff, spawnAndWait } from "./shim.ts";
+import { SpawnError, spawnAndWait } from "./shim.ts";
 
 export { FORWARDED_SIGNALS, IGNORED_SIGNALS, spawnAndWait } from "./shim.ts";
 
@@ -176,8 +177,6 @@ export interface LaunchOptions {
   claudeArgs: string[];
   cwd: string;
   wait?: boolean;
-  /** Re-execute into the small waiting image (only the CLI's own process may do that). */
-  handOff?: boolean;
   /** Force this account (id or name); default CCP_ACCOUNT. */
   forced?: string;
 }
@@ -215,7 +214,12 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     throw error;
   }
   const { account, sessionId } = selection;
-  const session = { sessionId, accountId: account.id, configDir: account.configDir, cwd: options.cwd };
+  const session: LaunchedSession = {
+    sessionId,
+    accountId: account.id,
+    configDir: account.configDir,
+    cwd: options.cwd,
+  };
   let exitCode: number | null = null;
   let continued: number | null = null;
   try {
@@ -226,20 +230,8 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
     }
     announce(env, selection);
     const childEnv = launchEnv(env, account.configDir, sessionId);
-    // Hand the waiting to a fresh, small image of this binary (see shim.ts); it comes back here
-    // only when that is impossible, and then waits in this process.
+    // The announcement reaches the terminal before claude draws on it.
     await flushOutput();
-    if (options.handOff)
-      handOff(
-        {
-          pid: process.pid,
-          ...session,
-          bin: claudeBin,
-          args: options.claudeArgs,
-          ...childDiff(env, childEnv),
-        },
-        env.raw,
-      );
     try {
       exitCode = await spawnAndWait(claudeBin, options.claudeArgs, childEnv, options.cwd);
     } catch (error) {
@@ -255,26 +247,29 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   return continued ?? (exitCode as number);
 }
 
-/** How claude's environment differs from ours (the hand-off carries only this). */
-function childDiff(env: Env, childEnv: Record<string, string>): Pick<Handoff, "childVars" | "childUnset"> {
-  const childVars: Record<string, string> = {};
-  for (const [k, v] of Object.entries(childEnv)) if (env.raw[k] !== v) childVars[k] = v;
-  const childUnset = Object.keys(env.raw).filter((k) => env.raw[k] !== undefined && !(k in childEnv));
-  return { childVars, childUnset };
+/** The launch a post-exit step is about. */
+export interface LaunchedSession {
+  sessionId: number;
+  accountId: number;
+  configDir: string;
+  cwd: string;
 }
 
 /**
- * Everything that happens once claude has exited, in the in-process shim and in the handed-off one
- * alike: the one post-exit call site. It closes the session row first (that must always happen);
- * later steps (write-backs, offers) go after it and may import what they need.
+ * Everything that happens once claude has exited: the one post-exit call site (`exitCode` is null
+ * when claude never ran). It closes the session row first, which must always happen; later steps
+ * (the write-back of settings, offers, …) follow and may import what they need.
  */
 export async function afterClaude(
   env: Env,
-  session: Pick<Handoff, "sessionId" | "accountId" | "configDir" | "cwd">,
+  session: LaunchedSession,
   exitCode: number | null,
 ): Promise<number | null> {
-  await checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
-  checkInAccountFiles(env, session.configDir);
+  try {
+    await checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
+  } finally {
+    checkInAccountFiles(env, session.configDir);
+  }
   if (exitCode === null) return null;
   return continueElsewhere(env, session);
 }
@@ -283,10 +278,7 @@ export async function afterClaude(
  * When the session's account is now exhausted, offers to resume the conversation on another one
  * (continue.ts, loaded only now). Returns the continued session's status, or null for none.
  */
-async function continueElsewhere(
-  env: Env,
-  session: Pick<Handoff, "sessionId" | "accountId" | "cwd">,
-): Promise<number | null> {
+async function continueElsewhere(env: Env, session: LaunchedSession): Promise<number | null> {
   if (env.continueMode === "off") return null;
   let next: Awaited<ReturnType<typeof import("./continue.ts").offerContinue>>;
   try {
@@ -305,6 +297,5 @@ async function continueElsewhere(
     claudeArgs: ["--resume", next.claudeSessionId],
     cwd: session.cwd,
     forced: String(next.account.id),
-    handOff: true,
   });
 }

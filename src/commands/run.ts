@@ -18,7 +18,7 @@ export default defineCommand({
 
 export async function runLaunch(claudeArgs: string[]): Promise<number> {
   const { launch } = await import("../app/launch.ts");
-  return launch(env(), { claudeArgs, cwd: process.cwd(), handOff: true });
+  return launch(env(), { claudeArgs, cwd: process.cwd() });
 }
 
 /** Claude Code subcommands that manage the installation or a login: never pooled, run as typed. */

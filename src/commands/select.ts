@@ -34,7 +34,12 @@ export default defineCommand({
     if (args.account !== undefined && args.account.trim() === "")
       throw usageError("--account needs an account id or name.");
     const e = env();
-    const { openExistingPool } = await import("../app/pool.ts");
+    // One round of imports, not three in a row: each awaited import() is a step on the hot path.
+    const [{ openExistingPool }, { announceLine, selectAccount }, { log }] = await Promise.all([
+      import("../app/pool.ts"),
+      import("../app/select.ts"),
+      import("../ui/log.ts"),
+    ]);
     const db = openExistingPool(e);
     if (!db) {
       if (args.account !== undefined) {
@@ -50,8 +55,6 @@ export default defineCommand({
         hint: "Run `ccp add` to add your first subscription.",
       });
     }
-    const { announceLine, selectAccount } = await import("../app/select.ts");
-    const { log } = await import("../ui/log.ts");
     // Loaded only with --wait: the plain pick stays lean.
     const waitLine = args.wait
       ? (await import("../ui/wait-line.ts")).createWaitLine({ isTTY: isTerminal(2), write: writeErr })

@@ -1,7 +1,9 @@
 // The daemon's log: `$CCP_HOME/daemon.log`, rotated by size, every line passed through
-// redactSecrets so no token can land on disk even if a message carried one by mistake.
+// redactSecrets so no token can land on disk even if a message carried one by mistake. Levels go
+// through consola (its core only, with a file reporter): debug lines appear with DEBUG=1/CCP_DEBUG=1.
 import { appendFileSync, existsSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { createCcpConsola, logLevel } from "../ui/consola.ts";
 import { redactSecrets } from "../usage/errors.ts";
 
 export const DAEMON_LOG_NAME = "daemon.log";
@@ -9,13 +11,15 @@ export const DAEMON_LOG_MAX_BYTES = 1024 * 1024;
 /** Rotated files kept beside the live one: daemon.log.1 … daemon.log.3. */
 export const DAEMON_LOG_KEEP = 3;
 
-export type LogLevel = "info" | "warn" | "error";
+export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export interface DaemonLog {
   readonly path: string;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** Only written when the log was opened with `debug`. */
+  debug(message: string): void;
 }
 
 export interface DaemonLogOptions {
@@ -24,6 +28,8 @@ export interface DaemonLogOptions {
   /** Also write each line here (e.g. stderr when run by hand on a terminal). */
   echo?: (line: string) => void;
   now?: () => number;
+  /** Also write debug lines (DEBUG=1 or CCP_DEBUG=1). */
+  debug?: boolean;
 }
 
 export function daemonLogPath(ccpHome: string): string {
@@ -43,9 +49,11 @@ export function openDaemonLog(path: string, options: DaemonLogOptions = {}): Dae
   const maxBytes = options.maxBytes ?? DAEMON_LOG_MAX_BYTES;
   const keep = options.keep ?? DAEMON_LOG_KEEP;
   const now = options.now ?? Date.now;
-  const write = (level: LogLevel, message: string): void => {
+  const format = (level: string, message: string): string => {
     const text = redactSecrets(message).replace(/[\r\n]+/g, " ");
-    const line = `${new Date(now()).toISOString()} ${level.padEnd(5)} [${process.pid}] ${text}\n`;
+    return `${new Date(now()).toISOString()} ${level.padEnd(5)} [${process.pid}] ${text}\n`;
+  };
+  const append = (line: string): void => {
     try {
       let size = 0;
       try {
@@ -60,10 +68,16 @@ export function openDaemonLog(path: string, options: DaemonLogOptions = {}): Dae
     }
     options.echo?.(line);
   };
+  const consola = createCcpConsola({
+    level: logLevel({ debug: options.debug }),
+    format: (obj) => format(obj.type === "log" ? "info" : obj.type, obj.args.map((a) => String(a)).join(" ")),
+    write: append,
+  });
   return {
     path,
-    info: (m) => write("info", m),
-    warn: (m) => write("warn", m),
-    error: (m) => write("error", m),
+    info: (m) => consola.info(m),
+    warn: (m) => consola.warn(m),
+    error: (m) => consola.error(m),
+    debug: (m) => consola.debug(m),
   };
 }

@@ -27,6 +27,7 @@ import { liveSessions, reapSessions } from "../store/sessions.ts";
 import { newestSamples, pruneSamples } from "../store/usage.ts";
 import { redactSecrets } from "../usage/errors.ts";
 import { describeRefreshOutcome } from "../usage/refresh.ts";
+import { releaseLoadedPages } from "../app/release-memory.ts";
 import { isTerminal, writeErr } from "../ui/output.ts";
 import { VERSION } from "../version.ts";
 import {
@@ -175,6 +176,15 @@ function loadSchedule(db: Db, cfg: ScheduleConfig, nowMs: number, pausedUntilMs:
   return initialSchedule(states, firstSweepAtMs, Math.min(pausedUntilMs, nowMs + cfg.retryAfterCapMs));
 }
 
+/**
+ * Going idle, the daemon hands back the file-backed pages it touched (app/release-memory.ts): most
+ * were touched once, at start-up; a sweep needs only ~10 MB of them again. At most this often, so
+ * the pages a sweep needs are not faulted back in on every poll.
+ */
+const RELEASE_EVERY_MS = 5_000;
+/** Idle spells shorter than this keep their pages. */
+const RELEASE_MIN_IDLE_MS = 250;
+
 /** Runs the daemon until it is stopped or steps aside. Returns the exit code. */
 export async function runDaemon(env: Env, options: DaemonOptions = {}): Promise<number> {
   const now = options.now ?? Date.now;
@@ -183,6 +193,7 @@ export async function runDaemon(env: Env, options: DaemonOptions = {}): Promise<
     options.log ??
     openDaemonLog(daemonLogPath(env.ccpHome), {
       echo: isTerminal(2) ? (line) => writeErr(line) : undefined,
+      debug: env.debug,
     });
   const db = openPool(env);
   const me = newOwner(options.version ?? VERSION, now());
@@ -197,6 +208,7 @@ export async function runDaemon(env: Env, options: DaemonOptions = {}): Promise<
   if (claim.replaced)
     log.info(`took over from pid ${claim.replaced.pid} (version ${claim.replaced.version})`);
   log.info(`daemon ${me.version} started (pid ${me.pid}, CCP_HOME ${env.ccpHome})`);
+  log.debug(`poll interval: ${env.pollIntervalMs === undefined ? "default" : `${env.pollIntervalMs} ms`}`);
 
   const daemon = new Daemon(
     env,
@@ -300,6 +312,9 @@ class Daemon {
     }
   }
 
+  private busySinceRelease = true;
+  private nextReleaseAtMs = 0;
+
   async run(lister: ProcessLister | null): Promise<number> {
     this.lister = lister;
     this.heartbeat = setInterval(() => this.beat(), this.tickMs);
@@ -326,6 +341,7 @@ class Daemon {
             break;
           }
           this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
+          this.busySinceRelease = true;
           if (!(await this.survivingBusy(() => this.housekeeping(t)))) continue;
           this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
           if (this.stopped) break;
@@ -335,9 +351,19 @@ class Daemon {
         if (next.action.kind === "poll") {
           const { accountId, probe } = next.action;
           await this.survivingBusy(() => this.pollOne(accountId, probe));
+          this.busySinceRelease = true;
           continue;
         }
         const wakeAtMs = Math.min(next.action.untilMs, this.nextHousekeepingAtMs, this.now() + this.tickMs);
+        if (
+          this.busySinceRelease &&
+          this.now() >= this.nextReleaseAtMs &&
+          wakeAtMs - this.now() >= RELEASE_MIN_IDLE_MS
+        ) {
+          this.busySinceRelease = false;
+          this.nextReleaseAtMs = this.now() + RELEASE_EVERY_MS;
+          await releaseLoadedPages();
+        }
         await sleep(wakeAtMs - this.now(), this.stopper.signal);
       }
     } catch (error) {

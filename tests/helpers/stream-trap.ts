@@ -19,3 +19,24 @@ if (logPath) {
     });
   }
 }
+
+// Libraries the hot path must not load (consola: only off the hot path; picocolors: only when
+// colour is on; prompts: never): every load of one is recorded the same way. The ES modules are
+// seen as they load; picocolors (CommonJS, required synchronously) in the require cache at exit.
+if (logPath) {
+  Bun.plugin({
+    name: "ccp-load-trap",
+    setup(build) {
+      build.onLoad({ filter: /\/node_modules\/(consola|@clack\/prompts)\/.*\.mjs$/ }, async (args) => {
+        appendFileSync(logPath, `loaded ${args.path.replace(/^.*\/node_modules\//, "")}\n--\n`);
+        return { contents: await Bun.file(args.path).text(), loader: "js" };
+      });
+    },
+  });
+  process.on("exit", () => {
+    for (const key of Object.keys(require.cache)) {
+      if (/\/node_modules\/picocolors\//.test(key))
+        appendFileSync(logPath, `loaded ${key.replace(/^.*\/node_modules\//, "")}\n--\n`);
+    }
+  });
+}
