@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { readRegularFileBounded } from "../fs/safe-path.ts";
 
 export const LOCK_PID_FILE = "pid";
 
@@ -49,7 +50,9 @@ async function isAbandoned(options: LockDirOptions): Promise<boolean> {
   if (!options.pidFile) return false;
   try {
     const pid = Number.parseInt(
-      (await readFile(join(options.path, LOCK_PID_FILE), "utf8")).split(/\s/)[0] ?? "",
+      (readRegularFileBounded(join(options.path, LOCK_PID_FILE), 4096)?.toString("utf8") ?? "").split(
+        /\s/,
+      )[0] ?? "",
       10,
     );
     return Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid);
@@ -122,7 +125,12 @@ export async function acquireLockDir(options: LockDirOptions): Promise<HeldLock 
       clearInterval(heartbeat);
       if (options.pidFile) {
         // Taken over as stale meanwhile (this process stalled): the lock is someone else's now.
-        const current = await readFile(join(options.path, LOCK_PID_FILE), "utf8").catch(() => null);
+        let current: string | null = null;
+        try {
+          current = readRegularFileBounded(join(options.path, LOCK_PID_FILE), 4096)?.toString("utf8") ?? null;
+        } catch {
+          current = null;
+        }
         if (current !== owner) return;
       }
       await rm(options.path, { recursive: true, force: true });
