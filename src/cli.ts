@@ -3,7 +3,8 @@
 // main.ts, which loads only the command it runs. Nothing here touches process.stdout/stderr (see
 // ui/output.ts): the exit waits for the output chain so a full disk is still reported. Nothing is
 // imported statically: the waiting half of `ccp run` (app/shim.ts) starts here too, and every
-// module it loads stays resident for claude's whole session.
+// module it loads stays resident for claude's whole session. Started under the name `claude` (a
+// link made by `ccp shim install`), cc-pool is `ccp run`; the status line has its own lean path.
 export {};
 
 const argv = process.argv.slice(2);
@@ -11,11 +12,21 @@ const handedOff =
   process.env.CCP_SHIM_HANDOFF === undefined
     ? undefined
     : await (await import("./app/shim.ts")).runHandedOff();
+const asClaude =
+  handedOff === undefined &&
+  (await import("./app/invoked-as.ts")).invokedAsClaude(process.argv0, process.argv[1]);
 if (handedOff !== undefined) {
   process.exitCode = handedOff;
+} else if (!asClaude && argv[0] === "statusline" && (argv.length === 1 || argv[1] === "--")) {
+  // Writes with Bun.write itself and never fails (see app/statusline.ts).
+  const { runStatusline } = await import("./app/statusline.ts");
+  process.exitCode = await runStatusline(argv.slice(2));
 } else {
   const { flushOutput, writeOut } = await import("./ui/output.ts");
-  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+  if (asClaude) {
+    const { runAsClaude } = await import("./commands/run.ts");
+    process.exitCode = await runAsClaude(argv);
+  } else if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
     const { versionLine } = await import("./version.ts");
     writeOut(`${versionLine()}\n`);
   } else {

@@ -29,6 +29,10 @@ export interface Env {
   pollIntervalMs: number | undefined;
   /** CCP_DAEMON_AUTOSTART=0 stops select/run/init/add from starting the daemon on their own. */
   daemonAutostart: boolean;
+  /** CCP_NOTIFY=0 turns the daemon's desktop notifications off. */
+  notify: boolean;
+  /** CCP_CONTINUE: what `ccp run` does when a session ends on an exhausted account. */
+  continueMode: "ask" | "auto" | "off";
   /** User name for the Keychain account attribute. */
   user: string;
   shell: string | undefined;
@@ -69,7 +73,8 @@ const EnvSchema = v.object({
   CCP_SECURITY_LIB: absolutePath("CCP_SECURITY_LIB"),
   CCP_COREFOUNDATION_LIB: absolutePath("CCP_COREFOUNDATION_LIB"),
   CCP_SECURITY_BIN: absolutePath("CCP_SECURITY_BIN"),
-  CCP_ACCOUNT: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("CCP_ACCOUNT is set but empty"))),
+  CCP_ACCOUNT: v.optional(v.pipe(v.string(), v.trim())),
+  CCP_CONTINUE: v.optional(v.picklist(["ask", "auto", "off"], "CCP_CONTINUE must be ask, auto or off")),
   CCP_POLL_INTERVAL: v.optional(
     v.pipe(
       v.string(),
@@ -92,11 +97,11 @@ function userName(raw: Record<string, string | undefined>): string {
 
 /** Reads and validates the environment. Throws a `bad-env` CcpError naming the variable. */
 export function loadEnv(raw: Record<string, string | undefined> = process.env): Env {
-  // Empty strings mean "unset" for every optional variable except CCP_ACCOUNT.
+  // Empty strings mean "unset" for every optional variable (`CCP_ACCOUNT= ccp run` picks as usual).
   const input: Record<string, string | undefined> = {};
   for (const key of Object.keys(EnvSchema.entries)) {
     const value = raw[key];
-    if (value !== undefined && (value !== "" || key === "CCP_ACCOUNT")) input[key] = value;
+    if (value !== undefined && value !== "") input[key] = value;
   }
   const parsed = v.safeParse(EnvSchema, input);
   if (!parsed.success) {
@@ -128,9 +133,11 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
     securityLib: e.CCP_SECURITY_LIB,
     coreFoundationLib: e.CCP_COREFOUNDATION_LIB,
     securityBin: e.CCP_SECURITY_BIN ?? "/usr/bin/security",
-    forcedAccount: e.CCP_ACCOUNT,
+    forcedAccount: e.CCP_ACCOUNT === "" ? undefined : e.CCP_ACCOUNT,
     pollIntervalMs: e.CCP_POLL_INTERVAL === undefined ? undefined : parseDurationMs(e.CCP_POLL_INTERVAL),
     daemonAutostart: !["0", "false", "no", "off"].includes((raw.CCP_DAEMON_AUTOSTART ?? "").toLowerCase()),
+    notify: !["0", "false", "no", "off"].includes((raw.CCP_NOTIFY ?? "").toLowerCase()),
+    continueMode: e.CCP_CONTINUE ?? "ask",
     user: userName(raw),
     shell: raw.SHELL || undefined,
     path: raw.PATH ?? "",

@@ -21,7 +21,8 @@ async function runClaudeArgs(args: string[]): Promise<number> {
  * Dispatch. `run` and bare flags are routed before any parsing so claude's own arguments
  * (including --help after `run`) reach claude untouched.
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argvIn: string[]): Promise<number> {
+  const argv = hoistGlobalFlags(argvIn);
   const verbose = argv.includes("--verbose");
   try {
     const first = argv[0];
@@ -34,11 +35,30 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (first === "run") return await runClaudeArgs(argv.slice(1));
     if (first.startsWith("-")) return await runClaudeArgs(argv);
-    if (first === "help") return await printHelp(argv[1], argv.length > 2 ? argv[2] : undefined);
+    if (first === "help") {
+      const topics = argv.slice(1).filter((a) => !GLOBAL_FLAGS.has(a));
+      return await printHelp(topics[0], topics.length > 1 ? topics[1] : undefined);
+    }
     return await runNamed(first, argv.slice(1));
   } catch (error) {
     return reportError(error, verbose);
   }
+}
+
+const GLOBAL_FLAGS = new Set(["--verbose", "--no-color"]);
+
+/**
+ * `ccp --no-color status --plain`: global flags in front of a ccp command name belong to ccp, so
+ * they move behind the name. In front of anything else (`ccp --verbose -p x`) they stay where they
+ * are and go to claude with the rest.
+ */
+export function hoistGlobalFlags(argv: string[]): string[] {
+  let i = 0;
+  while (i < argv.length && GLOBAL_FLAGS.has(argv[i] as string)) i++;
+  if (i === 0 || i === argv.length) return argv;
+  const name = argv[i] as string;
+  if (name === "run" || name.startsWith("-") || !Object.hasOwn(COMMANDS, name)) return argv;
+  return [name, ...argv.slice(0, i), ...argv.slice(i + 1)];
 }
 
 async function runNamed(name: string, rest: string[]): Promise<number> {
@@ -69,7 +89,10 @@ async function runNamed(name: string, rest: string[]): Promise<number> {
   return (await cmd.run({ args, rawArgs: rest })) ?? 0;
 }
 
-async function printHelp(topic: string | undefined, extra?: string): Promise<number> {
+async function printHelp(topicIn: string | undefined, extraIn?: string): Promise<number> {
+  // `ccp help --help` is help about help; `ccp help status --help` is the help of status.
+  const topic = topicIn !== undefined && HELP_FLAGS.has(topicIn) ? (extraIn ?? "help") : topicIn;
+  const extra = extraIn !== undefined && (HELP_FLAGS.has(extraIn) || topic === extraIn) ? undefined : extraIn;
   if (extra !== undefined)
     throw new CcpError("usage", `\`ccp help\` takes one command name (got ${quoteArg(extra)}).`);
   const help = await import("./ui/help.ts");

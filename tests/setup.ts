@@ -16,4 +16,9 @@ process.env.NO_COLOR = "1";
 // Tests that want a daemon start one themselves; no command may spawn one behind their back.
 process.env.CCP_DAEMON_AUTOSTART = "0";
 process.env.CCP_TEST_ROOT = root;
+// Endpoints nobody listens on (the discard port): a command that samples or refreshes without a
+// fake server configured fails fast on 127.0.0.1 instead of reaching Anthropic.
+process.env.CCP_USAGE_URL = "http://127.0.0.1:9/api/oauth/usage";
+process.env.CCP_PROFILE_URL = "http://127.0.0.1:9/api/oauth/profile";
+process.env.CCP_TOKEN_URL = "http://127.0.0.1:9/v1/oauth/token";
 mkdirSync(process.env.HOME, { recursive: true });

@@ -19,7 +19,7 @@ import {
   validateAccountName,
 } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
-import { liveSessions } from "../store/sessions.ts";
+import { runningSessions } from "../store/sessions.ts";
 import { log } from "../ui/log.ts";
 
 export function accountConfigDir(env: Env, id: number): string {
@@ -128,7 +128,11 @@ export function recordAccount(
   // Accepting the suggested email is not a custom name: `ccp rename --auto` may still rename it.
   const nameIsCustom = name !== undefined && name !== identity.email;
   const recordedName = writeTx(db, () => {
-    const unique = nameTaken(db, finalName) ? `${finalName}-${prepared.id}` : finalName;
+    // Checked inside the write transaction, so a name taken meanwhile (a rename, another `add`)
+    // gets a free suffix instead of failing after the login succeeded.
+    let unique = finalName;
+    for (let n = 1; nameTaken(db, unique); n++)
+      unique = n === 1 ? `${finalName}-${prepared.id}` : `${finalName}-${prepared.id}-${n}`;
     insertAccount(db, {
       id: prepared.id,
       name: unique,
@@ -162,6 +166,8 @@ export function refreshIdentity(db: Db, account: AccountRow): void {
 
 export interface RemoveOptions {
   keepCredential: boolean;
+  /** Remove even while sessions run on it (they keep working, untracked, until they end). */
+  force?: boolean;
   nowMs: number;
 }
 
@@ -194,7 +200,10 @@ function keepSharedHistory(env: Env, account: AccountRow): void {
   }
 }
 
-/** Removes one account: refuses while a session runs on it; only ever adds to ~/.claude. */
+/**
+ * Removes one account: refuses while a session runs on it (unless forced); a reservation never
+ * blocks. Only ever adds to ~/.claude.
+ */
 export async function removeAccount(
   env: Env,
   db: Db,
@@ -206,14 +215,14 @@ export async function removeAccount(
   keepSharedHistory(env, account);
   // Checked and deleted in one transaction, so a launch cannot slip in between.
   writeTx(db, () => {
-    const live = liveSessions(db, options.nowMs).filter((s) => s.accountId === account.id);
-    if (live.length > 0) {
-      const pids = live.map((s) => (s.pid === null ? "a launch reserved by `ccp select`" : `pid ${s.pid}`));
+    const live = runningSessions(db, options.nowMs).filter((s) => s.accountId === account.id);
+    if (live.length > 0 && !options.force) {
+      const pids = live.map((s) => `pid ${s.pid}`);
       throw new CcpError(
         "conflict",
-        `Account ${account.name} has ${live.length} live session(s): ${pids.join(", ")}.`,
+        `Account ${account.name} has ${live.length} running session(s): ${pids.join(", ")}.`,
         {
-          hint: "End those sessions first, then run `ccp remove` again.",
+          hint: "End those sessions first, or pass --force to remove it anyway (they keep running until they end, but their login is deleted).",
         },
       );
     }

@@ -1,9 +1,17 @@
+import { existsSync } from "node:fs";
 import type { Env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
-import type { AccountIdentity } from "../overlay/identity.ts";
-import { type AccountRow, listAccounts, nameTaken, validateAccountName } from "../store/accounts.ts";
+import { type AccountIdentity, readAccountIdentity } from "../overlay/identity.ts";
+import {
+  type AccountRow,
+  getAccount,
+  listAccounts,
+  nameTaken,
+  validateAccountName,
+} from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
 import { log } from "../ui/log.ts";
+import { displayPath } from "../ui/paths.ts";
 import * as prompts from "../ui/prompts.ts";
 import {
   type RecordedAccount,
@@ -12,7 +20,7 @@ import {
   recordAccount,
 } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
-import { loginCommand, loginHere, waitForLoginElsewhere } from "./login.ts";
+import { EXIT_BY_SIGNAL, LoginTerminated, loginCommand, loginHere, waitForLoginElsewhere } from "./login.ts";
 import { openPool } from "./pool.ts";
 import { startServiceForInit } from "./service-start.ts";
 import { safeText } from "../ui/safe-text.ts";
@@ -26,6 +34,8 @@ export interface AddOptions {
   noService: boolean;
   /** Bare `ccp` on an empty pool: the same flow with a welcome. */
   onboarding?: boolean;
+  /** Without a terminal, add a subscription that is already in the pool instead of refusing. */
+  allowDuplicate?: boolean;
 }
 
 const MAX_COUNT = 50;
@@ -48,8 +58,21 @@ async function chooseLoginWay(options: AddOptions): Promise<LoginWay> {
   ]);
 }
 
-function duplicateOf(db: Db, identity: AccountIdentity): AccountRow | undefined {
-  return listAccounts(db).find((a) => a.accountUuid === identity.accountUuid);
+/**
+ * The pooled account with the same identity, if any. Identity is (accountUuid, organizationUuid):
+ * one person in two organisations (a personal and a team seat) is two subscriptions. When either
+ * side's organisation is unknown, the same accountUuid counts as the same subscription.
+ */
+export function duplicateOf(db: Db, identity: AccountIdentity): AccountRow | undefined {
+  return listAccounts(db).find((a) => {
+    if (a.accountUuid !== identity.accountUuid) return false;
+    const theirOrg = readAccountIdentity(a.configDir)?.organizationUuid;
+    return (
+      theirOrg === undefined ||
+      identity.organizationUuid === undefined ||
+      theirOrg === identity.organizationUuid
+    );
+  });
 }
 
 async function chooseName(
@@ -85,11 +108,28 @@ async function addOne(
 ): Promise<RecordedAccount | undefined> {
   const way = await chooseLoginWay(options);
   const prepared = prepareAccountDir(env, db);
+  let kept = false;
   try {
     let identity: AccountIdentity;
     if (way === "here") {
       log.dim(`Starting \`claude auth login\` for ${prepared.configDir}: finish the login in your browser.`);
-      identity = await loginHere(env, claudeBin, prepared.configDir);
+      try {
+        identity = await loginHere(env, claudeBin, prepared.configDir);
+      } catch (error) {
+        if (!(error instanceof LoginTerminated)) throw error;
+        // The terminal went away: keep a finished login (under its default name), drop the rest.
+        if (error.identity) {
+          const recorded = recordAccount(db, prepared, label, Date.now());
+          kept = true;
+          log.info(`Interrupted by ${error.signal}; the finished login was kept as ${recorded.name}.`);
+        } else {
+          await discardPreparedAccount(env, prepared.configDir);
+          log.info(`Interrupted by ${error.signal}; the unfinished account was removed.`);
+        }
+        throw new CcpError("cancelled", `ccp add was ended by ${error.signal}.`, {
+          exitCode: EXIT_BY_SIGNAL[error.signal],
+        });
+      }
     } else {
       prompts.note(
         loginCommand(claudeBin, prepared.configDir),
@@ -118,19 +158,44 @@ async function addOne(
           log.info(`Skipped: ${who} stays in the pool once.`);
           return undefined;
         }
-      } else {
+      } else if (options.allowDuplicate) {
         log.warn(
           `${who} is already in the pool as ${safeText(dup.name)} (account ${dup.id}); adding it again counts one subscription twice.`,
+        );
+      } else {
+        await discardPreparedAccount(env, prepared.configDir);
+        throw new CcpError(
+          "conflict",
+          `${who} is already in the pool as ${dup.name} (account ${dup.id}); it was not added again.`,
+          {
+            hint: `Pass --allow-duplicate to add the same subscription twice, or \`ccp login ${dup.id}\` to log ${dup.name} in again.`,
+          },
         );
       }
     }
     const name = await chooseName(db, identity, label);
     const recorded = recordAccount(db, prepared, name, Date.now());
     log.success(`Added ${safeText(recorded.name)}.`);
+    const row = getAccount(db, recorded.id);
+    if (row) await sampleNewAccount(env, db, row);
     return recorded;
   } catch (error) {
-    await discardPreparedAccount(env, prepared.configDir);
+    if (!kept) await discardPreparedAccount(env, prepared.configDir);
     throw error;
+  }
+}
+
+/**
+ * Samples an account right after its login lands, so the very next pick scores real numbers
+ * instead of a never-sampled guess. Bounded; a failure only means the daemon samples it later.
+ */
+export async function sampleNewAccount(env: Env, db: Db, account: AccountRow): Promise<void> {
+  try {
+    const { sampleAccounts } = await import("./sample.ts");
+    const { LIVE_SAMPLE_TIMEOUT_MS } = await import("./select.ts");
+    await sampleAccounts(env, db, [account], { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
+  } catch {
+    // Never worth failing an add over: the login is stored, usage can come later.
   }
 }
 
@@ -138,6 +203,16 @@ export async function addAccounts(env: Env, options: AddOptions): Promise<number
   // Bad flags are usage errors (exit 2) whatever else is wrong.
   const label = options.label === undefined ? undefined : validateAccountName(options.label);
   const interactive = prompts.canPrompt();
+  if (!interactive && !options.yes && options.count === undefined && options.runLogin) {
+    // --run-login settles how to log in; what is left to ask is whether to add another account.
+    throw new CcpError(
+      "no-tty",
+      "`ccp add --run-login` needs a terminal to ask whether to add another account.",
+      {
+        hint: "Pass --yes for one account or --count <n> for several, e.g. `ccp add --run-login --yes --no-alias`.",
+      },
+    );
+  }
   if (!interactive && !options.yes && options.count === undefined) {
     throw new CcpError("no-tty", "`ccp add` needs a terminal to ask how to log in.", {
       hint: "For scripted use pass --yes (one account, log in right away), e.g. `ccp add --yes --run-login --label work --no-alias`.",
@@ -149,20 +224,23 @@ export async function addAccounts(env: Env, options: AddOptions): Promise<number
     });
   }
   const claudeBin = findClaude(env);
+  const isNewPool = !existsSync(env.dbPath);
   const db = openPool(env);
   try {
     if (label !== undefined && nameTaken(db, label)) {
       throw usageError(`Another account is already named "${label}".`, "Pick a different --label.");
     }
     if (options.onboarding) prompts.intro("cc-pool");
-    log.success(`Set up cc-pool in ${env.ccpHome}.`);
+    if (isNewPool) log.success(`Set up cc-pool in ${displayPath(env.home, env.ccpHome)}.`);
     const target = options.count ?? (options.yes ? 1 : undefined);
     const added: RecordedAccount[] = [];
     for (let i = 0; target === undefined || i < target; i++) {
       const one = await addOne(env, db, claudeBin, options, i === 0 ? label : undefined);
       if (one) added.push(one);
       if (target !== undefined) continue;
-      if (!(await prompts.confirm("Add another account?", false))) break;
+      // A pool of one balances nothing: offer the second account by default.
+      const wantMore = listAccounts(db).length < 2;
+      if (!(await prompts.confirm("Add another account?", wantMore))) break;
     }
     const total = listAccounts(db).length;
     log.info(`Your pool now has ${total} account${total === 1 ? "" : "s"}.`);
@@ -198,9 +276,10 @@ async function offerAlias(env: Env, options: AddOptions): Promise<void> {
   if (!(await prompts.confirm("Wrap `claude` to always launch on the emptiest account?", true))) return;
   const result = installAlias({ home: env.home, shell: env.shell });
   if (result.kind === "added") {
-    log.success(`Wrapped \`claude\`: added an alias to ${result.rcFile}.`);
+    const rc = displayPath(env.home, result.rcFile);
+    log.success(`Wrapped \`claude\`: added an alias to ${rc}.`);
     log.info(
-      `Restart your shell or run \`source ${result.rcFile}\` to use it now. \`command claude\` runs plain ~/.claude.`,
+      `Restart your shell or run \`source ${rc}\` to use it now. \`command claude\` runs plain ~/.claude.`,
     );
   }
 }

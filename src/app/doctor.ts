@@ -19,7 +19,9 @@ import { type AccountRow, listAccounts } from "../store/accounts.ts";
 import { type Db, assertPlainDbFile, openDb, writeTx } from "../store/db.ts";
 import { refreshIdentity } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
+import { checkDaemon, checkLogins } from "./doctor-checks.ts";
 import { loginCommand } from "./login.ts";
+import { whichClaudeWins } from "./claude-shim.ts";
 import {
   type LoginOverride,
   accountConfigOverrides,
@@ -40,6 +42,8 @@ export type FindingCheck =
   | "settings-flow"
   | "login-override"
   | "alias"
+  | "login"
+  | "shim"
   | "daemon";
 
 /** ok: healthy; info: worth knowing, nothing to repair; problem: needs a repair; fixed: repaired by --fix. */
@@ -63,6 +67,8 @@ export interface Finding {
 export interface DoctorReport {
   /** Nothing is left to repair. */
   ok: boolean;
+  /** Accounts in the pool (0 when there is no pool or its database is unreadable). */
+  accounts: number;
   fixed: number;
   problems: number;
   findings: Finding[];
@@ -598,6 +604,37 @@ function checkAlias(env: Env): Finding {
   }
 }
 
+/** Which `claude` a program started without the alias gets (the first one on PATH). */
+export function checkClaudeOnPath(env: Env): Finding {
+  const { winner, real } = whichClaudeWins(env.path);
+  if (winner === null) return finding("shim", null, "info", "No `claude` on PATH.");
+  if (winner.ccPool) {
+    return real
+      ? finding(
+          "shim",
+          null,
+          "ok",
+          `\`claude\` on PATH is cc-pool (${winner.path}); it runs ${real.path} on the pool.`,
+        )
+      : finding(
+          "shim",
+          null,
+          "problem",
+          `\`claude\` on PATH is cc-pool (${winner.path}), but no real claude comes after it.`,
+          {
+            fix: "Install Claude Code further down PATH, or set CCP_CLAUDE_BIN to it.",
+          },
+        );
+  }
+  return finding(
+    "shim",
+    null,
+    "info",
+    `\`claude\` on PATH is the real one (${winner.path}): programs that start it without the alias are not pooled.`,
+    { fix: "Optional: `ccp shim install` puts a pooled `claude` ahead of it." },
+  );
+}
+
 /**
  * Checks the pool and, with `fix`, repairs what is safe: overlay link drift, a stale recorded
  * identity, and a missing `~/.claude/plans` (the one write to `~/.claude` cc-pool ever makes, and
@@ -612,9 +649,11 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Docto
   const database = checkDatabase(env);
   findings.push(database.finding);
   const db = database.db;
+  let accountCount = 0;
   if (db) {
     try {
       const accounts = listAccounts(db);
+      accountCount = accounts.length;
       // Shared dirs first: the new folders are then linked by the overlay repair below.
       if (accounts.length > 0) findings.push(...checkBase(env, options.fix));
       const store = createCredentialStore(env);
@@ -646,16 +685,16 @@ export async function runDoctor(env: Env, options: DoctorOptions): Promise<Docto
         findings.push(...checkSettingsFlow(account, scope));
       }
       findings.push(...checkLoginOverrides(env, accounts));
+      findings.push(...(await checkLogins(env, db, store, accounts)));
     } finally {
       db.close();
     }
   }
 
   findings.push(checkAlias(env));
-  findings.push(
-    finding("daemon", null, "info", "Not installed: this build of cc-pool has no background service yet."),
-  );
+  findings.push(checkClaudeOnPath(env));
+  findings.push(await checkDaemon(env, { fix: options.fix, nowMs, hasAccounts: accountCount > 0 }));
   const problems = findings.filter((f) => f.status === "problem").length;
   const fixed = findings.filter((f) => f.status === "fixed").length;
-  return { ok: problems === 0, fixed, problems, findings };
+  return { ok: problems === 0, accounts: accountCount, fixed, problems, findings };
 }

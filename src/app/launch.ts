@@ -19,16 +19,25 @@ import { type Handoff, SpawnError, handOff, spawnAndWait } from "./shim.ts";
 export { FORWARDED_SIGNALS, IGNORED_SIGNALS, spawnAndWait } from "./shim.ts";
 
 const DEPTH_VAR = "CCP_RUN_DEPTH";
+/** Same name as in statusline.ts (not imported: the shim stays lean). */
+const RUN_SESSION_VAR = "CCP_RUN_SESSION";
 const MAX_DEPTH = 4;
+/** The launch path refreshes only a token that expires within this (claude starts in a few seconds). */
+export const LAUNCH_REFRESH_WITHIN_MS = 60_000;
+/** How long `ccp run` keeps trying to close its session row on a database someone holds locked. */
+export const CHECK_IN_PATIENCE_MS = 5 * 60_000;
 
 export function pluginCacheDir(env: Env): string {
   return join(env.claudeDir, "plugins");
 }
 
 /** The child's environment: exactly one CLAUDE_CONFIG_DIR (the string that was hashed). */
-export function launchEnv(env: Env, configDir: string): Record<string, string> {
+export function launchEnv(env: Env, configDir: string, sessionRowId?: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env.raw)) if (v !== undefined && k !== "CLAUDE_CONFIG_DIR") out[k] = v;
+  // Lets `ccp statusline` tie Claude Code's session id to this launch (for continuing elsewhere).
+  if (sessionRowId === undefined) delete out[RUN_SESSION_VAR];
+  else out[RUN_SESSION_VAR] = String(sessionRowId);
   out.CLAUDE_CONFIG_DIR = configDir;
   if (!out.CLAUDE_CODE_PLUGIN_CACHE_DIR) out.CLAUDE_CODE_PLUGIN_CACHE_DIR = pluginCacheDir(env);
   out[DEPTH_VAR] = String(Number(env.raw[DEPTH_VAR] ?? 0) + 1);
@@ -45,6 +54,25 @@ export async function prepareAccount(
   ownSessionId: number,
 ): Promise<void> {
   prepareAccountFiles(env, account.configDir);
+  try {
+    await refreshForLaunch(env, db, account, ownSessionId);
+  } catch (error) {
+    // The login is claude's to use either way; a failed check must not stop the launch.
+    log.dim(`Could not check ${account.name}'s login before starting (${(error as Error).message}).`);
+  }
+}
+
+/**
+ * A token is refreshed on the launch path only when it would not even last until claude starts:
+ * a still-valid token is claude's to refresh (it does so itself, under the same locks). An
+ * interrupted credential write is recovered first, whatever else runs.
+ */
+async function refreshForLaunch(env: Env, db: Db, account: AccountRow, ownSessionId: number): Promise<void> {
+  const { createCredentialStore } = await import("../secrets/index.ts");
+  const { expiresSoon, recoverAccount, refreshIdleAccount } = await import("./refresh.ts");
+  const store = createCredentialStore(env);
+  const recovered = await recoverAccount(env, db, store, account);
+  if (recovered?.recovery?.adopted) log.info(`Recovered ${account.name}'s login from an interrupted write.`);
   // With a daemon running, it keeps idle logins fresh; otherwise do it here, only when no other
   // session owns this account's refresh.
   if (daemonAlive(db, Date.now())) return;
@@ -52,18 +80,17 @@ export async function prepareAccount(
     (s) => s.accountId === account.id && s.id !== ownSessionId,
   );
   if (others.length > 0) return;
-  const { createCredentialStore } = await import("../secrets/index.ts");
-  const { expiresSoon, refreshIdleAccount } = await import("./refresh.ts");
-  const store = createCredentialStore(env);
-  try {
-    if (!(await expiresSoon(store, account.configDir, Date.now()))) return;
-  } catch {
-    return;
-  }
-  const outcome = await refreshIdleAccount(env, db, store, account, { timeoutMs: 8000 });
-  if (outcome.status === "invalid-grant") {
+  if (!(await expiresSoon(store, account.configDir, Date.now(), LAUNCH_REFRESH_WITHIN_MS))) return;
+  const outcome = await refreshIdleAccount(env, db, store, account, {
+    refreshIfExpiresWithinMs: LAUNCH_REFRESH_WITHIN_MS,
+  });
+  if (outcome.status === "needs-login") {
     log.warn(
       `${account.name}'s login was revoked; claude will ask you to log in again (or run \`ccp add\`).`,
+    );
+  } else if (outcome.status === "outcome-unknown") {
+    log.warn(
+      `${account.name}'s token refresh got no answer (${outcome.message}); the stored login was left as it is. If claude asks you to log in, log in again with \`/login\`.`,
     );
   } else if (outcome.status === "transient") {
     log.dim(`Could not refresh ${account.name}'s token now (${outcome.message}); claude will retry.`);
@@ -81,7 +108,13 @@ function announce(env: Env, selection: Selection): void {
 }
 
 /** Closes the session row (and refreshes the directory's pin) with a fresh handle. */
-function checkIn(env: Env, sessionId: number, accountId: number, cwd: string, exitCode: number | null): void {
+function checkInOnce(
+  env: Env,
+  sessionId: number,
+  accountId: number,
+  cwd: string,
+  exitCode: number | null,
+): void {
   const db = openDb(env.dbPath);
   try {
     writeTx(db, () => {
@@ -95,12 +128,54 @@ function checkIn(env: Env, sessionId: number, accountId: number, cwd: string, ex
   }
 }
 
+function isBusy(error: unknown): boolean {
+  return /database is locked|SQLITE_BUSY|database table is locked/i.test(
+    String((error as Error)?.message ?? error),
+  );
+}
+
+/**
+ * Closes the session row once the database is free. Never throws: claude's exit status is what
+ * `ccp run` returns, whatever happens to the bookkeeping (a row left open is reaped by the daemon
+ * once this process is gone).
+ */
+async function checkIn(
+  env: Env,
+  sessionId: number,
+  accountId: number,
+  cwd: string,
+  exitCode: number | null,
+): Promise<void> {
+  const deadline = Date.now() + CHECK_IN_PATIENCE_MS;
+  let told = false;
+  for (;;) {
+    try {
+      checkInOnce(env, sessionId, accountId, cwd, exitCode);
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) {
+        log.dim(`Could not record the end of this session (${(error as Error).message}).`);
+        return;
+      }
+      if (!told) {
+        log.dim(
+          "The cc-pool database is locked by another process; waiting to record the end of this session.",
+        );
+        told = true;
+      }
+      await Bun.sleep(500);
+    }
+  }
+}
+
 export interface LaunchOptions {
   claudeArgs: string[];
   cwd: string;
   wait?: boolean;
   /** Re-execute into the small waiting image (only the CLI's own process may do that). */
   handOff?: boolean;
+  /** Force this account (id or name); default CCP_ACCOUNT. */
+  forced?: string;
 }
 
 export async function launch(env: Env, options: LaunchOptions): Promise<number> {
@@ -123,7 +198,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   let selection: Selection;
   try {
     selection = await selectAccount(env, db, {
-      forced: env.forcedAccount,
+      forced: options.forced ?? env.forcedAccount,
       wait: Boolean(options.wait),
       noDaemon: false,
       freshMs: 60_000,
@@ -138,6 +213,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   const { account, sessionId } = selection;
   const session = { sessionId, accountId: account.id, configDir: account.configDir, cwd: options.cwd };
   let exitCode: number | null = null;
+  let continued: number | null = null;
   try {
     try {
       await prepareAccount(env, db, account, sessionId);
@@ -145,7 +221,7 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
       db.close();
     }
     announce(env, selection);
-    const childEnv = launchEnv(env, account.configDir);
+    const childEnv = launchEnv(env, account.configDir, sessionId);
     // Hand the waiting to a fresh, small image of this binary (see shim.ts); it comes back here
     // only when that is impossible, and then waits in this process.
     await flushOutput();
@@ -169,10 +245,10 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
         exitCode: 127,
       });
     }
-    return exitCode;
   } finally {
-    await afterClaude(env, session, exitCode);
+    continued = await afterClaude(env, session, exitCode);
   }
+  return continued ?? (exitCode as number);
 }
 
 /** How claude's environment differs from ours (the hand-off carries only this). */
@@ -192,7 +268,39 @@ export async function afterClaude(
   env: Env,
   session: Pick<Handoff, "sessionId" | "accountId" | "configDir" | "cwd">,
   exitCode: number | null,
-): Promise<void> {
-  checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
+): Promise<number | null> {
+  await checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
   checkInAccountFiles(env, session.configDir);
+  if (exitCode === null) return null;
+  return continueElsewhere(env, session);
+}
+
+/**
+ * When the session's account is now exhausted, offers to resume the conversation on another one
+ * (continue.ts, loaded only now). Returns the continued session's status, or null for none.
+ */
+async function continueElsewhere(
+  env: Env,
+  session: Pick<Handoff, "sessionId" | "accountId" | "cwd">,
+): Promise<number | null> {
+  if (env.continueMode === "off") return null;
+  let next: Awaited<ReturnType<typeof import("./continue.ts").offerContinue>>;
+  try {
+    const { offerContinue } = await import("./continue.ts");
+    next = await offerContinue(env, {
+      sessionRowId: session.sessionId,
+      accountId: session.accountId,
+      cwd: session.cwd,
+    });
+  } catch (error) {
+    log.dim(`Could not check whether to continue on another account: ${(error as Error).message}`);
+    return null;
+  }
+  if (!next) return null;
+  return launch(env, {
+    claudeArgs: ["--resume", next.claudeSessionId],
+    cwd: session.cwd,
+    forced: String(next.account.id),
+    handOff: true,
+  });
 }

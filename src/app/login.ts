@@ -5,6 +5,30 @@ import { type AccountIdentity, readAccountIdentity } from "../overlay/identity.t
 
 const POLL_MS = 250;
 const TERM_GRACE_MS = 2000;
+/** The identity lands 6–65 ms before the credential: wait this long for the credential too. */
+const CREDENTIAL_WAIT_MS = 10_000;
+
+/** `ccp add` was ended by SIGTERM/SIGHUP (the terminal closed) while a login ran. */
+export class LoginTerminated extends Error {
+  constructor(
+    readonly signal: "SIGTERM" | "SIGHUP",
+    /** The login had completed (identity and credential stored) before the login claude was stopped. */
+    readonly identity: AccountIdentity | undefined,
+  ) {
+    super(`ccp add was ended by ${signal}`);
+  }
+}
+
+export const EXIT_BY_SIGNAL: Record<"SIGTERM" | "SIGHUP", number> = { SIGTERM: 143, SIGHUP: 129 };
+
+async function credentialStored(env: Env, configDir: string): Promise<boolean> {
+  try {
+    const { createCredentialStore } = await import("../secrets/index.ts");
+    return await createCredentialStore(env).exists(configDir);
+  } catch {
+    return false;
+  }
+}
 
 /** The command a person runs to log an account in by hand (shown in "another terminal" mode). */
 export function loginCommand(claudeBin: string, configDir: string): string {
@@ -27,7 +51,7 @@ export function restoreTerminal(): void {
     Bun.spawnSync(["stty", "sane"], { stdin: "inherit", stdout: "ignore", stderr: "ignore" });
 }
 
-async function stopChild(child: Subprocess): Promise<void> {
+export async function stopChild(child: Subprocess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill("SIGTERM");
   // A timer that is cleared, not Bun.sleep: a pending sleep would keep ccp alive for the whole grace.
@@ -63,6 +87,18 @@ function onInterrupt(handler: () => void): () => void {
   return () => process.off("SIGINT", handler);
 }
 
+/** SIGTERM/SIGHUP while a login runs: noted, so the login claude is stopped and reaped by us. */
+function onTermination(handler: (signal: "SIGTERM" | "SIGHUP") => void): () => void {
+  const term = (): void => handler("SIGTERM");
+  const hup = (): void => handler("SIGHUP");
+  process.on("SIGTERM", term);
+  process.on("SIGHUP", hup);
+  return () => {
+    process.off("SIGTERM", term);
+    process.off("SIGHUP", hup);
+  };
+}
+
 /**
  * Runs `claude auth login` for the account dir with the terminal handed over. Login is finished
  * when the account's `.claude.json` gains `oauthAccount.accountUuid`; the login claude is then
@@ -70,19 +106,38 @@ function onInterrupt(handler: () => void): () => void {
  */
 export async function loginHere(env: Env, claudeBin: string, configDir: string): Promise<AccountIdentity> {
   const stop = { cancelled: false, childDone: undefined as (() => boolean) | undefined };
+  let terminatedBy: "SIGTERM" | "SIGHUP" | undefined;
   const child = Bun.spawn([claudeBin, "auth", "login"], {
     env: childEnv(env, configDir),
-    stdio: ["inherit", "inherit", "inherit"],
+    // claude's own stdout ("Login successful.") goes to stderr: ccp's stdout carries data only.
+    stdio: ["inherit", 2, "inherit"],
   });
   stop.childDone = () => child.exitCode !== null || child.signalCode !== null;
   // Ctrl-C reaches claude through the terminal too; we only note it and keep cleaning up.
   const release = onInterrupt(() => {
     stop.cancelled = true;
   });
+  const releaseTerm = onTermination((signal) => {
+    terminatedBy = signal;
+    stop.cancelled = true;
+  });
   try {
-    const identity = await waitForIdentity(configDir, stop);
+    let identity = await waitForIdentity(configDir, stop);
+    if (identity) {
+      // Do not stop the login claude between writing the identity and writing the credential.
+      const deadline = Date.now() + CREDENTIAL_WAIT_MS;
+      while (!(await credentialStored(env, configDir)) && !stop.childDone() && Date.now() < deadline)
+        await Bun.sleep(50);
+    }
     await stopChild(child);
     restoreTerminal();
+    if (terminatedBy) {
+      // One decision, after the login claude is gone: a complete login is kept, anything else
+      // is removed by the caller.
+      identity = readAccountIdentity(configDir);
+      const complete = identity !== undefined && (await credentialStored(env, configDir));
+      throw new LoginTerminated(terminatedBy, complete ? identity : undefined);
+    }
     if (identity) return identity;
     if (stop.cancelled || child.signalCode === "SIGINT" || child.exitCode === 130) {
       throw new CcpError("cancelled", "Login cancelled; the account was not added.");
@@ -96,6 +151,7 @@ export async function loginHere(env: Env, claudeBin: string, configDir: string):
     );
   } finally {
     release();
+    releaseTerm();
     await stopChild(child);
   }
 }

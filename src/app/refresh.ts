@@ -1,5 +1,7 @@
-import { join } from "node:path";
+import { readFileSync, realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { Env } from "../env.ts";
+import { type CredentialOutcome, recoverIfInterrupted } from "../secrets/credential-write.ts";
 import type { CredentialStore } from "../secrets/types.ts";
 import { type AccountRow, accountDirName } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
@@ -9,6 +11,7 @@ import {
   type RefreshOutcome,
   refreshAccountToken,
 } from "../usage/refresh.ts";
+import { findClaude } from "./claude-bin.ts";
 
 export function refreshLockPath(env: Env, accountId: number): string {
   return join(env.ccpHome, "locks", `${accountDirName(accountId)}.refresh.lock`);
@@ -26,6 +29,119 @@ export async function expiresSoon(
   return typeof oauth.expiresAt !== "number" || oauth.expiresAt - nowMs < withinMs;
 }
 
+let versionCache: { bin: string; version: string | undefined } | undefined;
+
+/**
+ * The installed claude's version, for a User-Agent like claude's own, without running it: the
+ * native installer names the binary after its version; npm installs carry a package.json.
+ */
+export function installedClaudeVersion(env: Env): string | undefined {
+  let bin: string;
+  try {
+    bin = realpathSync(findClaude(env));
+  } catch {
+    return undefined;
+  }
+  if (versionCache?.bin === bin) return versionCache.version;
+  let version: string | undefined;
+  if (/^\d+\.\d+\.\d+$/.test(basename(bin))) version = basename(bin);
+  for (let dir = dirname(bin), i = 0; version === undefined && i < 3; dir = dirname(dir), i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (
+        typeof pkg.name === "string" &&
+        pkg.name.startsWith("@anthropic-ai/claude-code") &&
+        typeof pkg.version === "string" &&
+        /^\d+\.\d+\.\d+/.test(pkg.version)
+      )
+        version = pkg.version;
+    } catch {
+      // No package.json here: look one level up.
+    }
+  }
+  versionCache = { bin, version };
+  return version;
+}
+
+/**
+ * Records a protocol outcome (refresh log and login health). Never throws: the credential is what
+ * matters and it is already stored; a full or locked database must not turn a good refresh into
+ * a failed command.
+ */
+export function recordCredentialOutcome(
+  db: Db,
+  accountId: number,
+  outcome: CredentialOutcome,
+  atMs: number,
+): boolean {
+  try {
+    writeTx(db, () => {
+      const detail =
+        outcome.status === "transient" || outcome.status === "outcome-unknown"
+          ? outcome.message
+          : outcome.status === "skipped-fresh"
+            ? outcome.reason
+            : outcome.recovery?.adopted
+              ? "recovered an interrupted write"
+              : null;
+      db.run("INSERT INTO refresh_log (account_id, at_ms, outcome, detail) VALUES (?, ?, ?, ?)", [
+        accountId,
+        atMs,
+        outcome.status,
+        detail,
+      ]);
+      switch (outcome.status) {
+        case "rotated":
+        case "recovered":
+        case "kept-newer":
+          updateHealth(db, accountId, atMs, { refreshFailed: false, needsLogin: false, lastError: null });
+          break;
+        case "needs-login":
+          updateHealth(db, accountId, atMs, {
+            needsLogin: true,
+            refreshFailed: true,
+            lastError: "the login was revoked (invalid_grant)",
+          });
+          break;
+        case "transient":
+          updateHealth(db, accountId, atMs, { refreshFailed: true, lastError: outcome.message });
+          break;
+        case "outcome-unknown":
+          updateHealth(db, accountId, atMs, {
+            refreshFailed: true,
+            lastError: "the last token refresh got no answer; the login is checked before the next one",
+          });
+          break;
+        default:
+          break;
+      }
+    });
+    return true;
+  } catch {
+    // A removed account (foreign key), a full disk or a database locked for too long.
+    return false;
+  }
+}
+
+/** Recovers an interrupted credential write on access to an account; records it when it happened. */
+export async function recoverAccount(
+  env: Env,
+  db: Db | null,
+  store: CredentialStore,
+  account: AccountRow,
+): Promise<CredentialOutcome | undefined> {
+  const outcome = await recoverIfInterrupted({
+    configDir: account.configDir,
+    store,
+    lockPath: refreshLockPath(env, account.id),
+  });
+  if (outcome && db) recordCredentialOutcome(db, account.id, outcome, Date.now());
+  return outcome;
+}
+
 /**
  * Refreshes an idle account's token when it is about to expire, and records the outcome. Callers
  * must have checked that no session runs on the account: a session owns its own refresh.
@@ -35,7 +151,13 @@ export async function refreshIdleAccount(
   db: Db,
   store: CredentialStore,
   account: AccountRow,
-  options: { force?: boolean; now?: () => number; timeoutMs?: number } = {},
+  options: {
+    force?: boolean;
+    now?: () => number;
+    timeoutMs?: number;
+    refreshIfExpiresWithinMs?: number;
+    lockWaitMs?: number;
+  } = {},
 ): Promise<RefreshOutcome> {
   const now = options.now ?? Date.now;
   const outcome = await refreshAccountToken({
@@ -46,33 +168,11 @@ export async function refreshIdleAccount(
     force: options.force,
     now,
     timeoutMs: options.timeoutMs,
+    refreshIfExpiresWithinMs: options.refreshIfExpiresWithinMs,
+    lockWaitMs: options.lockWaitMs,
+    claudeVersion: installedClaudeVersion(env),
+    envClientId: env.raw.CLAUDE_CODE_OAUTH_CLIENT_ID,
   });
-  writeTx(db, () => {
-    const at = now();
-    const detail =
-      outcome.status === "transient" ? outcome.message : outcome.status === "skipped" ? outcome.reason : null;
-    const logged =
-      outcome.status === "invalid-grant"
-        ? "invalid_grant"
-        : outcome.status === "no-credential"
-          ? "transient"
-          : outcome.status;
-    db.run("INSERT INTO refresh_log (account_id, at_ms, outcome, detail) VALUES (?, ?, ?, ?)", [
-      account.id,
-      at,
-      logged,
-      detail,
-    ]);
-    if (outcome.status === "refreshed")
-      updateHealth(db, account.id, at, { refreshFailed: false, needsLogin: false });
-    else if (outcome.status === "invalid-grant") {
-      updateHealth(db, account.id, at, {
-        needsLogin: true,
-        refreshFailed: true,
-        lastError: "the login was revoked (invalid_grant)",
-      });
-    } else if (outcome.status === "transient")
-      updateHealth(db, account.id, at, { refreshFailed: true, lastError: outcome.message });
-  });
+  recordCredentialOutcome(db, account.id, outcome, now());
   return outcome;
 }

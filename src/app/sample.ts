@@ -26,9 +26,19 @@ export interface PollResult {
   authFailure: boolean;
   /** The failure was the network or a timeout (for outage detection). */
   networkFailure: boolean;
+  /**
+   * The access token sent had already expired by its stored `expiresAt`. A 401 for it says
+   * nothing about the login (only that nobody refreshed it yet), so it never counts towards
+   * "needs login".
+   */
+  tokenExpired?: boolean;
+  /** A request was sent to the usage endpoint (counted against the account's budget). */
+  requested: boolean;
 }
 
 export interface PollOptions {
+  /** The user asked for this sample: it is sent even when the account's hourly budget is spent. */
+  userAsked?: boolean;
   timeoutMs?: number;
   claudeVersion?: string;
   now?: () => number;
@@ -48,10 +58,14 @@ export async function pollAccount(
     retryAfterMs: null,
     authFailure: false,
     networkFailure: false,
+    requested: false,
   };
   let accessToken: string | undefined;
+  let tokenExpired = false;
   try {
-    accessToken = (await store.read(account.configDir))?.claudeAiOauth?.accessToken;
+    const oauth = (await store.read(account.configDir))?.claudeAiOauth;
+    accessToken = oauth?.accessToken;
+    tokenExpired = typeof oauth?.expiresAt === "number" && oauth.expiresAt <= now();
   } catch (error) {
     // A locked keychain hides the login, it does not lose it: skip the account this round.
     if (isCcpError(error) && error.code === "keychain-locked")
@@ -71,10 +85,16 @@ export async function pollAccount(
     });
     // A good sample whose values had to be corrected says so where its status is shown.
     const note = snapshot.adjusted ? `adjusted: ${snapshot.adjusted.join("; ")}` : null;
-    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: note };
+    return { ...base, takenAtMs: now(), status: "ok", snapshot, error: note, requested: true };
   } catch (error) {
     if (!isUsageError(error)) {
-      return { ...base, takenAtMs: now(), status: "error", error: "unexpected failure while sampling usage" };
+      return {
+        ...base,
+        takenAtMs: now(),
+        status: "error",
+        error: "unexpected failure while sampling usage",
+        requested: true,
+      };
     }
     const status: SampleStatus =
       error.kind === "rate-limited"
@@ -90,12 +110,19 @@ export async function pollAccount(
       retryAfterMs: error.retryAfterMs,
       authFailure: error.kind === "unauthorized",
       networkFailure: error.kind === "network" || error.kind === "timeout",
+      tokenExpired,
+      requested: true,
     };
   }
 }
 
-/** Writes the sample row and the account's login health. Call inside a write transaction. */
-export function recordPoll(db: Db, result: PollResult): void {
+/**
+ * Writes the sample row and the account's login health. Call inside a write transaction. An
+ * account removed while it was being sampled is skipped (checked inside the transaction, so the
+ * foreign key always holds). Returns false when skipped.
+ */
+export function recordPoll(db: Db, result: PollResult): boolean {
+  if (!db.query("SELECT 1 FROM accounts WHERE id = ?").get(result.accountId)) return false;
   const s = result.snapshot;
   insertSample(
     db,
@@ -124,6 +151,7 @@ export function recordPoll(db: Db, result: PollResult): void {
   } else if (result.error === NO_CREDENTIAL) {
     updateHealth(db, result.accountId, result.takenAtMs, { needsLogin: true, lastError: "no stored login" });
   }
+  return true;
 }
 
 /**
@@ -136,14 +164,29 @@ export async function sampleAccounts(
   accounts: AccountRow[],
   options: PollOptions = {},
 ): Promise<PollResult[]> {
-  if (accounts.length === 0) return [];
+  const budget = await import("./request-budget.ts");
+  const nowMs = (options.now ?? Date.now)();
+  // Automatic samples respect each account's hourly budget; the cached values stand in.
+  const due = options.userAsked
+    ? accounts
+    : accounts.filter((a) => budget.withinBudget(db, env, a.id, nowMs));
+  if (due.length === 0) return [];
   const { createCredentialStore } = await import("../secrets/index.ts");
   const store = createCredentialStore(env);
-  const results = await Promise.all(accounts.map((a) => pollAccount(env, store, a, options)));
-  if (options.signal?.aborted) return [];
+  const results = await Promise.all(due.map((a) => pollAccount(env, store, a, options)));
   const { writeTx } = await import("../store/db.ts");
+  if (options.signal?.aborted) {
+    // Nothing is recorded about the accounts, but the requests were sent.
+    writeTx(db, () => {
+      for (const r of results) if (r.requested) budget.noteRequests(db, env, r.accountId, [r.takenAtMs]);
+    });
+    return [];
+  }
   writeTx(db, () => {
-    for (const r of results) recordPoll(db, r);
+    for (const r of results) {
+      recordPoll(db, r);
+      if (r.requested) budget.noteRequests(db, env, r.accountId, [r.takenAtMs]);
+    }
   });
   return results;
 }

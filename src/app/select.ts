@@ -4,7 +4,7 @@
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
 import { BURN_WINDOW_MS } from "../score/constants.ts";
-import { decide } from "../score/decide.ts";
+import { decide, soonestRecoveryMs } from "../score/decide.ts";
 import type { AccountState, Decision, ScoredAccount } from "../score/types.ts";
 import { type AccountRow, listAccounts, resolveAccount } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
@@ -15,6 +15,7 @@ import {
   type SessionKind,
   getPin,
   insertSession,
+  isReservation,
   liveSessions,
   sessionCounts,
   setPin,
@@ -23,8 +24,18 @@ import { latestUsage, newestSamples } from "../store/usage.ts";
 import { safeText } from "../ui/safe-text.ts";
 import { isFromTheFuture } from "../clock-skew.ts";
 
-/** A `ccp select` reservation counts as a live session this long, until the launched claude is seen. */
-export const RESERVATION_TTL_MS = 10 * 60_000;
+/**
+ * A `ccp select`/`ccp env` reservation lives this long, or until the daemon sees the claude it
+ * launched. It only keeps concurrent launches apart: it is shown as "reserved", never as live.
+ */
+export const RESERVATION_TTL_MS = 2 * 60_000;
+/**
+ * While `--wait` waits, an exhausted account is sampled live at most this often (or as often as
+ * CCP_POLL_INTERVAL, when that is shorter), so headroom is seen within a minute rather than at the
+ * daemon's next sweep. A 429 backs it off to `WAIT_RATE_LIMITED_BACKOFF_MS`.
+ */
+export const WAIT_SAMPLE_EVERY_MS = 60_000;
+export const WAIT_RATE_LIMITED_BACKOFF_MS = 3 * 60_000;
 /** Live samples taken on the hot path give up after this. */
 export const LIVE_SAMPLE_TIMEOUT_MS = 5_000;
 const NO_CREDENTIAL = "no-credential";
@@ -41,7 +52,8 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
   const latest = latestUsage(db);
   const health = allHealth(db);
   const sessions = liveSessions(db, nowMs);
-  const sessionsPerAccount = sessionCounts(sessions);
+  const sessionsPerAccount = sessionCounts(sessions.filter((s) => !isReservation(s)));
+  const reservedPerAccount = sessionCounts(sessions.filter(isReservation));
   const states = accounts.map((a): AccountState => {
     const l = latest.get(a.id);
     const g = l?.good ?? null;
@@ -71,6 +83,7 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
       needsLogin: Boolean(h?.needsLogin) || (n?.status === "unauthorized" && n.error === NO_CREDENTIAL),
       refreshFailed: Boolean(h?.refreshFailed),
       activeSessions: sessionsPerAccount.get(a.id) ?? 0,
+      reservedSessions: reservedPerAccount.get(a.id) ?? 0,
     };
   });
   return { accounts, states, sessions };
@@ -85,6 +98,33 @@ export function accountsNeedingSample(db: Db, nowMs: number, freshMs: number): A
   });
 }
 
+function waitSampleEveryMs(env: Env): number {
+  return Math.min(WAIT_SAMPLE_EVERY_MS, env.pollIntervalMs ?? WAIT_SAMPLE_EVERY_MS);
+}
+
+/** When each account that could recover by itself may next be sampled while waiting. */
+function waitSampleTimes(env: Env, db: Db, ranked: readonly ScoredAccount[]): Map<number, number> {
+  const newest = newestSamples(db);
+  const out = new Map<number, number>();
+  for (const a of ranked) {
+    if (a.needsLogin) continue;
+    const n = newest.get(a.id);
+    if (!n) {
+      out.set(a.id, 0);
+      continue;
+    }
+    const gap = n.status === "rate_limited" ? WAIT_RATE_LIMITED_BACKOFF_MS : waitSampleEveryMs(env);
+    out.set(a.id, n.takenAtMs + gap);
+  }
+  return out;
+}
+
+/** Accounts with no poll recorded at all: a score for them would be a blind guess. */
+export function accountsNeverSampled(db: Db): AccountRow[] {
+  const newest = newestSamples(db);
+  return listAccounts(db).filter((a) => !newest.has(a.id));
+}
+
 export interface SelectOptions {
   /** Account id or name to force. */
   forced?: string;
@@ -95,8 +135,8 @@ export interface SelectOptions {
   kind: SessionKind;
   /** The process that owns the session (the shim), or null for a reservation. */
   pid: number | null;
-  /** Called each time --wait goes back to sleep. */
-  onWait?: (wakeAtMs: number, ranked: ScoredAccount[]) => void;
+  /** Called each time --wait goes back to sleep: until when, and what it waits for. */
+  onWait?: (wakeAtMs: number, ranked: ScoredAccount[], recoveryAtMs: number | null) => void;
   now?: () => number;
 }
 
@@ -124,6 +164,7 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
   const now = options.now ?? Date.now;
   const forcedRow = options.forced === undefined ? undefined : resolveAccount(db, options.forced);
   let daemonStarted = false;
+  let loginsRechecked = false;
   for (;;) {
     const sampleNow = options.noDaemon || !daemonAlive(db, now());
     if (sampleNow) {
@@ -137,6 +178,14 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
         daemonStarted = true;
         const { maybeStartDaemon } = await import("../daemon/spawn.ts");
         maybeStartDaemon(env, db, now());
+      }
+    } else {
+      // The daemon keeps known accounts fresh, but one just added (or never reached) would rank
+      // blind until its next sweep: sample those now, bounded like any live sample.
+      const unsampled = accountsNeverSampled(db);
+      if (unsampled.length > 0) {
+        const { sampleAccounts } = await import("./sample.ts");
+        await sampleAccounts(env, db, unsampled, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
       }
     }
     const outcome = writeTx(db, () => {
@@ -177,10 +226,29 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
       return { decision, account, sessionId };
     });
     const { decision } = outcome;
+    if (decision.kind === "none" && decision.reason === "needs-login" && !loginsRechecked) {
+      // A login repaired by hand would otherwise stay refused until the daemon's slow re-check:
+      // look once more, live and bounded, before refusing.
+      loginsRechecked = true;
+      const { sampleAccounts } = await import("./sample.ts");
+      await sampleAccounts(env, db, listAccounts(db), { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
+      continue;
+    }
     if (decision.kind === "none") throw noneError(decision);
     if (decision.kind === "wait") {
-      options.onWait?.(decision.wakeAtMs, decision.ranked);
-      await Bun.sleep(Math.max(250, decision.wakeAtMs - now()));
+      // Re-sample live (politely) instead of waiting for the daemon's next sweep.
+      const times = waitSampleTimes(env, db, decision.ranked);
+      const nowMs = now();
+      const due = listAccounts(db).filter((a) => (times.get(a.id) ?? Number.POSITIVE_INFINITY) <= nowMs);
+      if (due.length > 0) {
+        const { sampleAccounts } = await import("./sample.ts");
+        await sampleAccounts(env, db, due, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });
+        continue;
+      }
+      const nextSampleMs = Math.min(...times.values());
+      const wakeAtMs = Math.min(decision.wakeAtMs, nextSampleMs);
+      options.onWait?.(wakeAtMs, decision.ranked, soonestRecoveryMs(decision.ranked, nowMs));
+      await Bun.sleep(Math.max(250, wakeAtMs - now()));
       continue;
     }
     return {
@@ -195,6 +263,12 @@ export function formatPct(value: number): string {
   return `${Math.round(value)}%`;
 }
 
+/** The per-model weekly limit that binds tighter than the 7d window, as ` · Sonnet limit 90% used`. */
+function scopedText(a: ScoredAccount): string {
+  if (!a.scoped7Binds || a.scoped7 === null) return "";
+  return ` · ${a.scoped7.model || "model"} limit ${formatPct(a.scoped7.pct)} used`;
+}
+
 /** The line `run` (and `select` on a terminal) prints about its choice. */
 export function announceLine(selection: Selection): string {
   const { decision, account } = selection;
@@ -203,7 +277,7 @@ export function announceLine(selection: Selection): string {
   const usage =
     a.sampledAtMs === null
       ? "no usage data yet"
-      : `5h ${formatPct(a.util5Pct)} used · 7d ${formatPct(a.util7Pct)} used`;
+      : `5h ${formatPct(a.util5Pct)} used · 7d ${formatPct(a.util7Pct)} used${scopedText(a)}`;
   const verb = decision.kind === "forced" ? "Using" : "Selected";
   return `${verb} ${safeText(account.name)} · ${usage}`;
 }

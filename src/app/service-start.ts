@@ -83,26 +83,25 @@ export async function startServiceForInit(env: Env, options: { skip: boolean }):
   const { spawnDetachedDaemon } = await import("../daemon/spawn.ts");
   const { installService } = await import("../daemon/service.ts");
   const pool = poolAccess(env);
-  let reason: string;
   try {
     const result = await installService(env, pool, await machineHost(env));
     if (result.installed) {
       log.success(`Daemon running as a ${result.manager.name}.`);
       return;
     }
-    reason = result.manager.reason ?? "no service manager is available";
+    // No service manager (a container): the daemon runs in the background instead, said in one line.
   } catch (error) {
-    reason = (error as Error).message;
+    log.warn(`Could not install the background service: ${(error as Error).message}.`);
   }
   const running = pool.withDb((db) => daemonAlive(db, Date.now()));
   if (running) {
-    log.info(`No background service (${reason}); the daemon is already running.`);
+    log.info("The daemon is already running; no service manager here to keep it across reboots.");
     return;
   }
   try {
     const pid = spawnDetachedDaemon(env);
     log.info(
-      `No background service (${reason}); started the daemon in the background (pid ${pid}). It stops at reboot; \`ccp select\` and \`ccp run\` start it again when needed.`,
+      `Daemon started in the background (pid ${pid}); no service manager here to keep it across reboots.`,
     );
   } catch (error) {
     log.warn(

@@ -196,11 +196,13 @@ export async function runHandedOff(): Promise<number | undefined> {
   }
   // Claude has exited: from here on, heavier code may load.
   const [{ afterClaude }, { env }] = await Promise.all([import("./launch.ts"), import("../env.ts")]);
+  let continued: number | null = null;
   try {
-    await afterClaude(env(), handoff, exitCode);
+    // A session continued on another account (continue.ts) ends with that session's status.
+    continued = await afterClaude(env(), handoff, exitCode);
   } catch (error) {
     const { writeErr } = await import("../ui/output.ts");
     writeErr(`✖ Could not record the end of the session: ${(error as Error)?.message ?? String(error)}\n`);
   }
-  return exitCode ?? 127;
+  return continued ?? exitCode ?? 127;
 }

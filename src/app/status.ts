@@ -8,7 +8,7 @@ import type { Forecast, PinBreakReason, ScoredAccount, StaleReason } from "../sc
 import { type AccountRow, listAccounts } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { daemonAlive } from "../store/meta.ts";
-import { deletePin, getPin, setPin } from "../store/sessions.ts";
+import { deletePin, getPin, isReservation, setPin } from "../store/sessions.ts";
 import { type SampleStatus, goodSamplesSince, newestSamples } from "../store/usage.ts";
 import type { PollResult } from "./sample.ts";
 import { LIVE_SAMPLE_TIMEOUT_MS, accountsNeedingSample, readPool } from "./select.ts";
@@ -153,8 +153,9 @@ export function buildStatusModel(db: Db, nowMs: number, cwd: string): StatusMode
       pinnedHere: pinRow?.accountId === s.id,
       stale: staleReason !== null,
       staleReason,
-      util5Pct: latest?.util5Pct ?? null,
-      util7Pct: latest?.util7Pct ?? null,
+      // The scored figure is 0 past a known reset: show the new window, not the finished one.
+      util5Pct: latest?.util5Pct == null ? null : s.util5Pct,
+      util7Pct: latest?.util7Pct == null ? null : s.util7Pct,
       forecast: forecastAccount(s, nowMs),
       lastPoll: poll ? { atMs: poll.takenAtMs, status: poll.status, error: poll.error } : null,
       history: (history.get(s.id) ?? [])
@@ -189,7 +190,7 @@ export function buildStatusModel(db: Db, nowMs: number, cwd: string): StatusMode
       accounts: accounts.length,
       available: accounts.filter((a) => a.available).length,
       exhausted: accounts.filter((a) => a.exhausted).length,
-      liveSessions: pool.sessions.length,
+      liveSessions: pool.sessions.filter((s) => !isReservation(s)).length,
       avg5Pct: mean(sampled.filter((a) => a.util5Pct !== null).map((a) => a.util5Pct as number)),
       avg7Pct: mean(sampled.filter((a) => a.util7Pct !== null).map((a) => a.util7Pct as number)),
     },
@@ -225,6 +226,7 @@ export async function sampleDue(
   const due = accountsToSample(db, (options.now ?? Date.now)(), options);
   const { sampleAccounts } = await import("./sample.ts");
   return sampleAccounts(env, db, due, {
+    userAsked: options.live || options.force === true,
     timeoutMs: LIVE_SAMPLE_TIMEOUT_MS,
     now: options.now,
     signal: options.signal,

@@ -17,6 +17,10 @@ export default defineCommand({
     "run-login": { type: "boolean", description: "Log in immediately instead of asking how" },
     "no-alias": { type: "boolean", description: "Do not add a `claude` shell alias" },
     "no-service": { type: "boolean", description: "Do not start the daemon" },
+    "allow-duplicate": {
+      type: "boolean",
+      description: "Without a terminal, add a subscription that is already in the pool",
+    },
   },
   async run({ args }) {
     const { addAccounts, parseCount } = await import("../app/add.ts");
@@ -27,6 +31,7 @@ export default defineCommand({
       runLogin: Boolean(args["run-login"]),
       noAlias: Boolean(args["no-alias"]),
       noService: Boolean(args["no-service"]),
+      allowDuplicate: Boolean(args["allow-duplicate"]),
     });
   },
 });

@@ -29,7 +29,9 @@ function renderReport(report: DoctorReport, fixRequested: boolean): string[] {
   lines.push("");
   const fixable = report.findings.filter((f) => f.status === "problem" && f.fixable).length;
   if (report.fixed > 0) lines.push(`Repaired ${report.fixed} problem${report.fixed === 1 ? "" : "s"}.`);
-  if (report.problems === 0) {
+  if (report.problems === 0 && report.accounts === 0) {
+    lines.push("No problems found, but the pool is empty: run `ccp add` to add your first subscription.");
+  } else if (report.problems === 0) {
     lines.push("No problems left.");
   } else {
     const canFix = !fixRequested && fixable > 0 ? ` \`ccp doctor --fix\` can repair ${fixable} of them.` : "";

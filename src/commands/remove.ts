@@ -8,6 +8,7 @@ export default defineCommand({
   args: {
     account: { type: "positional", description: "Account id or name" },
     "keep-credential": { type: "boolean", description: "Keep the account's stored login" },
+    force: { type: "boolean", description: "Remove it even while sessions run on it" },
   },
   async run({ args }) {
     const e = env();
@@ -29,6 +30,7 @@ export default defineCommand({
       const account = resolveAccount(db, args.account as string);
       await removeAccount(e, db, account, {
         keepCredential: Boolean(args["keep-credential"]),
+        force: Boolean(args.force),
         nowMs: Date.now(),
       });
       const { locateCredential } = await import("../secrets/index.ts");

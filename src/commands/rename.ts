@@ -55,19 +55,39 @@ export default defineCommand({
         log.success(`Renamed account ${account.id}: ${account.name} → ${name}.`);
         return 0;
       }
-      const { deriveAccountName } = await import("../overlay/account-name.ts");
+      const { distinctAccountNames } = await import("../overlay/account-name.ts");
       const { readAccountIdentity } = await import("../overlay/identity.ts");
       let changed = 0;
       writeTx(db, () => {
-        for (const account of store.listAccounts(db)) {
-          if (account.nameIsCustom && !args.force) continue;
-          const identity = readAccountIdentity(account.configDir);
-          const derived = identity ? deriveAccountName(identity) : undefined;
-          if (!derived || derived === account.name) continue;
-          let name = derived;
-          for (let n = 2; store.nameTaken(db, name, account.id); n++) name = `${derived}-${n}`;
-          store.renameAccountRow(db, account.id, name, false);
-          log.success(`Renamed account ${account.id}: ${account.name} → ${name}.`);
+        const accounts = store.listAccounts(db);
+        const renamable = accounts.filter((a) => !a.nameIsCustom || args.force);
+        // Names kept by hand stay theirs: the derived ones must not collide with them.
+        const reserved = new Set(
+          accounts.filter((a) => !renamable.includes(a)).map((a) => a.name.toLowerCase()),
+        );
+        const valid = (name: string): boolean => {
+          try {
+            store.validateAccountName(name);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        const names = distinctAccountNames(
+          renamable.map((a) => ({ id: a.id, identity: readAccountIdentity(a.configDir) })),
+          reserved,
+          valid,
+        );
+        const changes = renamable.filter((a) => {
+          const name = names.get(a.id);
+          return name !== undefined && name !== a.name;
+        });
+        // Two accounts may swap names: park the changing ones first so no step hits the unique index.
+        for (const a of changes) store.renameAccountRow(db, a.id, `.renaming-${a.id}`, false);
+        for (const a of changes) {
+          const name = names.get(a.id) as string;
+          store.renameAccountRow(db, a.id, name, false);
+          log.success(`Renamed account ${a.id}: ${a.name} → ${name}.`);
           changed++;
         }
       });

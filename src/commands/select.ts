@@ -52,6 +52,10 @@ export default defineCommand({
     }
     const { announceLine, selectAccount } = await import("../app/select.ts");
     const { log } = await import("../ui/log.ts");
+    // Loaded only with --wait: the plain pick stays lean.
+    const waitLine = args.wait
+      ? (await import("../ui/wait-line.ts")).createWaitLine({ isTTY: isTerminal(2), write: writeErr })
+      : undefined;
     try {
       const selection = await selectAccount(e, db, {
         forced: args.account ?? e.forcedAccount,
@@ -61,13 +65,9 @@ export default defineCommand({
         cwd: process.cwd(),
         kind: "select",
         pid: null,
-        onWait: (wakeAtMs) => {
-          if (isTerminal(2))
-            log.dim(
-              `Every account is exhausted; checking again at ${new Date(wakeAtMs).toLocaleTimeString()}…`,
-            );
-        },
+        onWait: (wakeAtMs, ranked, recoveryAtMs) => waitLine?.update(wakeAtMs, ranked, recoveryAtMs),
       });
+      waitLine?.stop();
       if (args.explain) {
         const { renderExplain } = await import("../ui/explain.ts");
         writeErr(`${renderExplain(selection.decision)}\n`);
@@ -82,6 +82,7 @@ export default defineCommand({
       if (selection.decision.warning) log.warn(selection.decision.warning);
       return 0;
     } finally {
+      waitLine?.stop();
       db.close();
     }
   },

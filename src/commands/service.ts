@@ -59,6 +59,10 @@ export default defineCommand({
         `Last error: ${st.lastError ? `${st.lastError} (${ago(st.lastErrorAtMs, nowMs)})` : "none"}`,
         `Log:        ${st.log}`,
       ];
+      if (st.usageRequests.length > 0)
+        lines.push(
+          `Requests:   ${st.usageRequests.map((r) => `${r.name} ${r.lastHour}/h`).join(", ")} to the usage endpoint in the last hour (automatic polls stay under 20 per account)`,
+        );
       if (st.autostartDisabled)
         lines.push("Autostart:  off (the service was uninstalled; `ccp service install` turns it back on)");
       writeOut(`${lines.join("\n")}\n`);
@@ -77,11 +81,12 @@ export default defineCommand({
       return 0;
     }
 
-    const { liveSessions } = await import("../store/sessions.ts");
+    const { runningSessions } = await import("../store/sessions.ts");
     const result = await service.uninstallService(e, pool, host, {
       force: Boolean(args.force),
       purge: Boolean(args.purge),
-      liveSessions: () => pool.withDb((db) => liveSessions(db, Date.now())) ?? [],
+      // Reservations are launches not started yet: they never block an uninstall.
+      liveSessions: () => pool.withDb((db) => runningSessions(db, Date.now())) ?? [],
       removeAccounts: () => removeAllAccounts(e),
     });
     if (result.removedFile) log.success(`Removed the ${result.manager.name} (${result.removedFile}).`);

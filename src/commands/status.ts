@@ -1,8 +1,27 @@
 import { defineCommand } from "../command.ts";
 import { parseDurationMs } from "../duration.ts";
-import { env } from "../env.ts";
+import { type Env, env } from "../env.ts";
+import type { Db } from "../store/db.ts";
 import { usageError } from "../errors.ts";
 import { isTerminal, writeErr, writeOut } from "../ui/output.ts";
+
+/** The dashboard's `l` key: `ccp login` on the plain terminal; resolves to the line to show after. */
+async function loginFromDashboard(e: Env, db: Db, accountId: number): Promise<string | undefined> {
+  const { reloginAccount } = await import("../app/relogin.ts");
+  const { getAccount } = await import("../store/accounts.ts");
+  const { log } = await import("../ui/log.ts");
+  const account = getAccount(db, accountId);
+  if (!account) return undefined;
+  try {
+    log.dim(`Logging ${account.name} in again: finish the login in your browser.`);
+    const result = await reloginAccount(e, db, account, { force: false });
+    return result.kind === "still-works"
+      ? `${account.name}'s login still works; it is back in the pool`
+      : `Logged ${account.name} in again${result.email ? ` as ${result.email}` : ""}`;
+  } catch (error) {
+    return `Login failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
 
 /** --watch reprints at most this often: each frame may sample usage. */
 const MIN_INTERVAL_MS = 1_000;
@@ -61,13 +80,21 @@ export default defineCommand({
           import("../ui/status/terminal.ts"),
           import("../ui/status/source.ts"),
         ]);
-        return await runDashboard(statusSource(e, db, { cwd, live }), {
-          input: process.stdin,
-          output: process.stdout,
-          color: colorEnabled(1),
-          clock,
-          sampleFirst: live,
-        });
+        const source = statusSource(e, db, { cwd, live });
+        let message: string | undefined;
+        for (let first = true; ; first = false) {
+          const code = await runDashboard(source, {
+            input: process.stdin,
+            output: process.stdout,
+            color: colorEnabled(1),
+            clock,
+            sampleFirst: live && first,
+            message,
+          });
+          const accountId = source.takeLoginRequest();
+          if (accountId === null) return code;
+          message = await loginFromDashboard(e, db, accountId);
+        }
       }
 
       const color = !args.json && colorEnabled(1);
@@ -76,10 +103,17 @@ export default defineCommand({
         args.json ? import("../ui/status/json.ts") : Promise.resolve(undefined),
       ]);
       let force = live;
+      let notes: string[] = [];
       const frame = async (compact: boolean): Promise<string> => {
-        await status.sampleDue(e, db, { live, force });
+        const results = await status.sampleDue(e, db, { live, force });
         force = false;
         const model = status.buildStatusModel(db, Date.now(), cwd);
+        if (results.some((r) => r.status !== "ok")) {
+          const { staleNotes } = await import("../ui/status/stale-notes.ts");
+          notes = staleNotes(results, model, Date.now());
+        } else {
+          notes = [];
+        }
         if (!json) return renderPlain(model, { color, clock });
         return JSON.stringify(json.statusJson(model), null, compact ? undefined : 2);
       };
@@ -94,6 +128,10 @@ export default defineCommand({
         });
       }
       writeOut(`${await frame(false)}\n`);
+      if (notes.length > 0) {
+        const { log } = await import("../ui/log.ts");
+        for (const note of notes) log.warn(note);
+      }
       return 0;
     } finally {
       db?.close();

@@ -41,7 +41,10 @@ export async function pollWithLadder(steps: LadderSteps): Promise<LadderResult> 
   trail.push("refresh");
   const refresh = await steps.refresh();
   const usable =
-    refresh.status === "refreshed" || (refresh.status === "skipped" && refresh.reason === "rotated");
+    refresh.status === "rotated" ||
+    refresh.status === "recovered" ||
+    refresh.status === "kept-newer" ||
+    (refresh.status === "skipped-fresh" && refresh.reason === "rotated-elsewhere");
   if (!usable) return { result, steps: trail, refresh };
   trail.push("retry");
   result = await steps.poll();

@@ -1,6 +1,7 @@
 // Finds claude sessions started outside `ccp run` (`CLAUDE_CONFIG_DIR=$(ccp select) claude`) by
 // reading each process's environment: /proc/<pid>/environ on Linux, sysctl KERN_PROCARGS2 on macOS.
-// Only the topmost process of a tree counts: claude's own children inherit the variable.
+// Only claude itself counts (its executable or argv), and only the topmost one of a tree: claude's
+// own children, and orphans they leave behind, inherit the variable too.
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -11,6 +12,26 @@ export interface ProcessEntry {
   ppid: number;
   /** CLAUDE_CONFIG_DIR of the process, null when unset or unreadable. */
   configDir: string | null;
+  /**
+   * Whether the process is claude itself (by its executable or argv), undefined when unknown. A
+   * process that merely inherited CLAUDE_CONFIG_DIR (`nohup sleep 600 &` from claude's Bash
+   * tool, which outlives the session) is not a session.
+   */
+  isClaude?: boolean;
+}
+
+/**
+ * True when an executable path or argv names Claude Code: a `claude` binary (npm's platform
+ * package, Homebrew, a link on PATH), the native installer's `…/claude/versions/<x.y.z>`, or
+ * node running the npm package's `cli.js`.
+ */
+export function looksLikeClaude(exe: string | null, argv: readonly string[]): boolean {
+  const base = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
+  const isClaudePath = (p: string): boolean =>
+    /^claude(\.exe)?$/.test(base(p)) || /\/claude\/versions\/\d+\.\d+\.\d+[^/]*$/.test(p);
+  if (exe && isClaudePath(exe)) return true;
+  if (argv[0] !== undefined && isClaudePath(argv[0])) return true;
+  return argv.slice(1, 3).some((a) => /@anthropic-ai\/claude-code\/cli\.m?js$/.test(a));
 }
 
 export interface ProcessLister {
@@ -98,7 +119,7 @@ export function findSessions(
   const byPid = new Map(processes.map((p) => [p.pid, p]));
   const found: FoundSession[] = [];
   for (const p of processes) {
-    if (p.configDir === null || coveredPids.has(p.pid)) continue;
+    if (p.configDir === null || coveredPids.has(p.pid) || p.isClaude === false) continue;
     const dir = normalizeConfigDir(p.configDir);
     const accountId = accountDirs.get(dir);
     if (accountId === undefined) continue;
@@ -157,7 +178,27 @@ export function procfsLister(procRoot = "/proc"): ProcessLister {
         } catch {
           configDir = null;
         }
-        out.push({ pid, ppid, configDir });
+        if (configDir === null) {
+          out.push({ pid, ppid, configDir });
+          continue;
+        }
+        let exe: string | null = null;
+        let argv: string[] = [];
+        try {
+          exe = readlinkSync(join(procRoot, name, "exe"));
+        } catch {
+          exe = null;
+        }
+        try {
+          argv = readFileSync(join(procRoot, name, "cmdline"), "utf8")
+            .split("\0")
+            .filter((a) => a !== "");
+        } catch {
+          argv = [];
+        }
+        // Nothing readable about what it runs: unknown, so it is not ruled out.
+        const isClaude = exe === null && argv.length === 0 ? undefined : looksLikeClaude(exe, argv);
+        out.push(isClaude === undefined ? { pid, ppid, configDir } : { pid, ppid, configDir, isClaude });
       }
       return out;
     },
@@ -185,7 +226,9 @@ export async function darwinLister(libPath?: string): Promise<ProcessLister> {
         const parsed = args ? parseProcArgs2(args) : null;
         const entry = parsed?.env.find((e) => e.startsWith(`${CONFIG_DIR_VAR}=`));
         const value = entry?.slice(CONFIG_DIR_VAR.length + 1) ?? "";
-        out.push({ pid, ppid, configDir: value === "" ? null : value });
+        if (value === "" || !parsed) out.push({ pid, ppid, configDir: value === "" ? null : value });
+        else
+          out.push({ pid, ppid, configDir: value, isClaude: looksLikeClaude(parsed.execPath, parsed.argv) });
       }
       return out;
     },

@@ -4,8 +4,17 @@
 // the overlays in step. It never prompts and never keeps a token in memory between polls.
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { openPool } from "../app/pool.ts";
-import { expiresSoon, refreshIdleAccount } from "../app/refresh.ts";
+import { expiresSoon, recoverAccount, refreshIdleAccount } from "../app/refresh.ts";
+import {
+  MAX_AUTO_REQUESTS_PER_WINDOW,
+  budgetWindowMs,
+  freshFromStatusline,
+  noteRequests,
+  withinBudget,
+} from "../app/request-budget.ts";
 import { type PollResult, pollAccount, recordPoll } from "../app/sample.ts";
+import { readPool } from "../app/select.ts";
+import { rankAccounts } from "../score/rank.ts";
 import type { Env } from "../env.ts";
 import { ensureBaseSharedDirs, syncOverlay } from "../overlay/symlinks.ts";
 import { createCredentialStore } from "../secrets/index.ts";
@@ -30,6 +39,7 @@ import {
   writePidFile,
 } from "./instance.ts";
 import { type DaemonLog, daemonLogPath, openDaemonLog } from "./log.ts";
+import { type PoolFacts, claimNotice, poolFacts, showNotice, transitions } from "./notify.ts";
 import { outcomeOf, pollWithLadder } from "./poll.ts";
 import { type ProcessLister, findSessions, normalizeConfigDir, platformLister } from "./process-scan.ts";
 import {
@@ -242,6 +252,11 @@ class Daemon {
   private nextPruneAtMs = 0;
   private readonly refreshRetryAtMs = new Map<number, number>();
   private readonly loggedBusy = new Set<number>();
+  private readonly loggedOverBudget = new Set<number>();
+  private facts: PoolFacts | null = null;
+  /** Accounts polled (or reported by a status line) since this daemon started. */
+  private readonly looked = new Set<number>();
+  private keychainLocked = false;
   private readonly overlayTrouble = new Map<number, string>();
 
   constructor(
@@ -310,14 +325,16 @@ class Daemon {
             this.log.info("cc-pool was upgraded; exiting so the new version takes over");
             break;
           }
-          await this.housekeeping(t);
+          this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
+          if (!(await this.survivingBusy(() => this.housekeeping(t)))) continue;
           this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
           if (this.stopped) break;
         }
         const next = nextAction(this.cfg, this.state, this.now(), this.random());
         this.state = next.state;
         if (next.action.kind === "poll") {
-          await this.pollOne(next.action.accountId, next.action.probe);
+          const { accountId, probe } = next.action;
+          await this.survivingBusy(() => this.pollOne(accountId, probe));
           continue;
         }
         const wakeAtMs = Math.min(next.action.untilMs, this.nextHousekeepingAtMs, this.now() + this.tickMs);
@@ -332,6 +349,22 @@ class Daemon {
       this.log.info(`pid ${this.handedTo.pid} (version ${this.handedTo.version}) took over; stepping aside`);
     else if (this.stopReason) this.log.info(`stopping (${this.stopReason})`);
     return code;
+  }
+
+  /**
+   * Runs one step; a database held locked by another process past the busy timeout is logged
+   * and waited out instead of ending the daemon. Returns false when the step was cut short.
+   */
+  private async survivingBusy(step: () => Promise<void>): Promise<boolean> {
+    try {
+      await step();
+      return true;
+    } catch (error) {
+      if (!/database is locked|SQLITE_BUSY/i.test(String((error as Error)?.message))) throw error;
+      this.log.warn("the pool database is locked by another process; waiting");
+      await sleep(Math.min(this.tickMs, 5_000), this.stopper.signal);
+      return false;
+    }
   }
 
   close(): void {
@@ -363,9 +396,15 @@ class Daemon {
   private recordScan(found: ReturnType<typeof findSessions>): void {
     if (found.length === 0) return;
     const lister = this.lister;
-    const recorded = writeTx(this.db, () =>
-      recordFoundSessions(this.db, found, this.now(), (pid) => lister?.cwd(pid) ?? null),
-    );
+    let recorded: ReturnType<typeof recordFoundSessions>;
+    try {
+      recorded = writeTx(this.db, () =>
+        recordFoundSessions(this.db, found, this.now(), (pid) => lister?.cwd(pid) ?? null),
+      );
+    } catch (error) {
+      this.log.warn(`could not record the sessions found (${(error as Error).message})`);
+      return;
+    }
     if (recorded.added + recorded.adopted > 0)
       this.log.info(
         `found ${recorded.added + recorded.adopted} claude session(s) started outside \`ccp run\``,
@@ -464,14 +503,33 @@ class Daemon {
       }
       const outcome = await refreshIdleAccount(this.env, this.db, this.store, account, { now: this.now });
       this.log.info(`${label(account)}: ${describeRefreshOutcome(outcome)}`);
-      if (outcome.status === "transient" || outcome.status === "no-credential")
+      // An unknown outcome is not retried at once: the next attempt re-reads the stored chain
+      // first (whoever got the answer may have stored it) and only then decides.
+      if (
+        outcome.status === "transient" ||
+        outcome.status === "no-credential" ||
+        outcome.status === "outcome-unknown"
+      )
         this.refreshRetryAtMs.set(account.id, this.now() + backoffDelayMs(this.cfg, 0));
-      if (outcome.status === "invalid-grant") {
+      if (outcome.status === "needs-login") {
         this.state = markNeedsLogin(this.cfg, this.state, account.id, this.now());
-        writeTx(this.db, () =>
+        this.safeWrite(account, () =>
           recordDaemonError(this.db, `${label(account)}: needs a new login`, this.now()),
         );
       }
+    }
+  }
+
+  /**
+   * A write about one account. A failure (the account removed meanwhile, a database held locked
+   * past the busy timeout, a full disk) is logged and the daemon goes on: it must never exit over
+   * one account's bookkeeping.
+   */
+  private safeWrite(account: AccountRow, fn: () => void): void {
+    try {
+      writeTx(this.db, fn);
+    } catch (error) {
+      this.log.warn(`${label(account)}: could not record the result (${(error as Error).message})`);
     }
   }
 
@@ -484,27 +542,70 @@ class Daemon {
     });
   }
 
+  /**
+   * Polite polling: a session that just reported this account's usage through the status line
+   * makes the poll unnecessary, and an account whose hourly request budget is spent waits.
+   */
+  private skipPoll(account: AccountRow): boolean {
+    const t = this.now();
+    if (freshFromStatusline(this.db, this.env, account.id, t)) {
+      this.log.info(`${label(account)}: poll skipped, a session reported its usage through the status line`);
+      return true;
+    }
+    if (!withinBudget(this.db, this.env, account.id, t)) {
+      if (!this.loggedOverBudget.has(account.id))
+        this.log.warn(
+          `${label(account)}: ${MAX_AUTO_REQUESTS_PER_WINDOW} usage requests in the last hour; waiting before the next`,
+        );
+      this.loggedOverBudget.add(account.id);
+      return true;
+    }
+    this.loggedOverBudget.delete(account.id);
+    return false;
+  }
+
   private async pollOne(accountId: number, probe: boolean): Promise<void> {
     const account = this.accounts.find((a) => a.id === accountId);
     if (!account) return;
+    // First access after an interrupted write: the newest complete copy becomes the login.
+    const recovered = await recoverAccount(this.env, this.db, this.store, account).catch(() => undefined);
+    if (recovered?.recovery)
+      this.log.info(
+        `${label(account)}: ${recovered.recovery.adopted ? "recovered the login from an interrupted write" : "removed leftovers of an interrupted write"}`,
+      );
+    if (this.skipPoll(account)) {
+      this.looked.add(account.id);
+      await this.notifyChanges();
+      return;
+    }
     const pollOptions = { timeoutMs: this.cfg.requestTimeoutMs, signal: this.stopper.signal, now: this.now };
+    const sentAtMs: number[] = [];
     const ladder = await pollWithLadder({
-      poll: () => pollAccount(this.env, this.store, account, pollOptions),
+      poll: async () => {
+        const r = await pollAccount(this.env, this.store, account, pollOptions);
+        if (r.requested) sentAtMs.push(r.takenAtMs);
+        return r;
+      },
       isIdle: async () => this.isIdle(account),
       refresh: () =>
         refreshIdleAccount(this.env, this.db, this.store, account, { force: true, now: this.now }),
     });
     const { result } = ladder;
+    if (sentAtMs.length > 0) writeTx(this.db, () => noteRequests(this.db, this.env, account.id, sentAtMs));
     // Cut short by shutdown: not a real answer, so nothing is recorded.
     if (this.stopped && result.networkFailure) return;
     const t = this.now();
-    const outcome = outcomeOf(result);
+    let outcome = outcomeOf(result);
+    // A 401 for a token that had expired says only that it was not refreshed (yet); "needs login"
+    // takes a confirmed invalid_grant or a 401 on a token that is still valid.
+    if (outcome.kind === "unauthorized" && result.tokenExpired) outcome = { kind: "error" };
     this.state = applyOutcome(this.cfg, this.state, account.id, outcome, t, this.random());
-    if (ladder.refresh?.status === "invalid-grant")
+    if (ladder.refresh?.status === "needs-login")
       this.state = markNeedsLogin(this.cfg, this.state, account.id, t);
     const sched = this.state.accounts.find((a) => a.id === account.id);
-    writeTx(this.db, () => {
-      recordPoll(this.db, result);
+    this.safeWrite(account, () => {
+      // Removed while it was polled: nothing to record.
+      if (!recordPoll(this.db, result)) return;
       const patch: Parameters<typeof updateHealth>[3] = {
         backoffStep: sched?.backoffStep ?? 0,
         nextPollAtMs: sched && sched.notBeforeMs > 0 ? sched.notBeforeMs : null,
@@ -532,5 +633,39 @@ class Daemon {
     else this.log.warn(line);
     if (this.state.outage && !probe)
       this.log.warn("no account reachable: outage mode, probing one account at a time");
+    this.looked.add(account.id);
+    if (result.status === "ok") this.keychainLocked = false;
+    else if (result.status === "error" && /keychain.*locked|locked.*keychain/i.test(result.error ?? ""))
+      this.keychainLocked = true;
+    await this.notifyChanges();
+  }
+
+  /** Desktop notifications for what changed since the last poll (see notify.ts). */
+  private async notifyChanges(): Promise<void> {
+    const t = this.now();
+    let cur: PoolFacts;
+    try {
+      const ranked = rankAccounts(readPool(this.db, t).states, t);
+      // The baseline waits for every account's first sample: an unknown account is no news.
+      if (ranked.some((a) => !this.looked.has(a.id))) return;
+      cur = poolFacts(ranked, this.keychainLocked);
+    } catch (error) {
+      this.log.warn(`could not check for notifications: ${(error as Error).message}`);
+      return;
+    }
+    const notices = transitions(this.facts, cur);
+    this.facts = cur;
+    if (!this.env.notify) return;
+    for (const notice of notices) {
+      const fresh = writeTx(this.db, () => claimNotice(this.db, notice.kind, t, budgetWindowMs(this.env)));
+      if (!fresh) {
+        this.log.info(`not notifying again within the hour: ${notice.body}`);
+        continue;
+      }
+      const childEnv: Record<string, string> = {};
+      for (const [k, v] of Object.entries(this.env.raw)) if (v !== undefined) childEnv[k] = v;
+      const shown = await showNotice(notice, process.platform, this.env.path, childEnv);
+      this.log.info(`notified (${notice.kind}): ${notice.body}${shown ? "" : " [no notifier available]"}`);
+    }
   }
 }

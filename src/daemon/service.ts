@@ -12,7 +12,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
+import { type RequestCount, requestCounts } from "../app/request-budget.ts";
 import type { Env } from "../env.ts";
+import { listAccounts } from "../store/accounts.ts";
 import { CcpError } from "../errors.ts";
 import type { Db } from "../store/db.ts";
 import { DAEMON_HEARTBEAT_KEY, getMeta, setMeta } from "../store/meta.ts";
@@ -465,6 +467,8 @@ export interface ServiceStatus {
   lastErrorAtMs: number | null;
   autostartDisabled: boolean;
   log: string;
+  /** Requests to the usage endpoint per account in the last hour (polite polling). */
+  usageRequests: RequestCount[];
 }
 
 export async function serviceStatus(env: Env, pool: PoolAccess, host: ServiceHost): Promise<ServiceStatus> {
@@ -487,6 +491,7 @@ export async function serviceStatus(env: Env, pool: PoolAccess, host: ServiceHos
     lastErrorAtMs: daemon?.lastErrorAtMs ?? null,
     autostartDisabled: disabled === "1",
     log: join(env.ccpHome, DAEMON_LOG_NAME),
+    usageRequests: pool.withDb((db) => requestCounts(db, env, listAccounts(db), host.now())) ?? [],
   };
 }
 

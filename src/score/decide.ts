@@ -36,14 +36,23 @@ function forcedWarning(account: ScoredAccount): string | null {
   return parts.length === 0 ? null : parts.join(" ");
 }
 
+/** When the first account that can recover by itself gets headroom back; null when unknown. */
+export function soonestRecoveryMs(ranked: readonly ScoredAccount[], nowMs: number): number | null {
+  let soonest: number | null = null;
+  for (const account of ranked) {
+    if (account.needsLogin) continue;
+    // Every exhausted window (5h, 7d, a model's) must reset; a plain 5h reset can also free room.
+    for (const atMs of [account.exhaustedUntilMs, account.reset5AtMs]) {
+      if (atMs !== null && atMs > nowMs && (soonest === null || atMs < soonest)) soonest = atMs;
+    }
+  }
+  return soonest;
+}
+
 /** The soonest moment a waiting launch should look again. */
 function wakeAt(ranked: readonly ScoredAccount[], nowMs: number): number {
-  let wakeAtMs = nowMs + WAIT_RECHECK_MS;
-  for (const account of ranked) {
-    const resetMs = account.reset5AtMs;
-    if (!account.needsLogin && resetMs !== null && resetMs > nowMs) wakeAtMs = Math.min(wakeAtMs, resetMs);
-  }
-  return wakeAtMs;
+  const recovery = soonestRecoveryMs(ranked, nowMs);
+  return Math.min(nowMs + WAIT_RECHECK_MS, recovery ?? Number.POSITIVE_INFINITY);
 }
 
 /**

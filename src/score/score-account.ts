@@ -47,7 +47,8 @@ function viewWindow(
   const horizonMs = Math.min(windowMs, RESET_CREDIT_HORIZON_MS);
   const frac = resetAtMs === null ? 1 : clamp((resetAtMs - nowMs) / horizonMs, 0, 1);
   return {
-    util,
+    // Past its reset the sampled window is over; the new one starts empty.
+    util: resetPassed ? 0 : util,
     frac,
     eff: plain(100 - frac * util),
     raw: resetPassed ? 100 : plain(100 - util),
@@ -77,7 +78,9 @@ function staleReasonOf(account: AccountState, nowMs: number): StaleReason | null
 
 const TERM_LABELS: Record<TermKey, string> = {
   headroom5h: "5h headroom",
+  resetCredit5h: "5h reset credit",
   headroom7d: "7d headroom",
+  resetCredit7d: "7d reset credit",
   sessions: "active sessions",
   rateLimited: "rate-limited",
   needsLogin: "needs login",
@@ -99,7 +102,9 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
 
   const eff5 = w5.eff;
   const raw5 = w5.raw;
-  const eff7 = ws === null ? w7.eff : Math.min(w7.eff, ws.eff);
+  // The 7d figures come from whichever window binds: the all-model one or a model's own.
+  const bind7 = ws !== null && ws.eff < w7.eff ? ws : w7;
+  const eff7 = bind7.eff;
   const raw7 = ws === null ? w7.raw : Math.min(w7.raw, ws.raw);
 
   const exhaustedViews: Array<[WindowKey, WindowView]> = [];
@@ -114,12 +119,16 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
 
   const staleReason = staleReasonOf(account, nowMs);
   const sessions = Math.max(0, account.activeSessions);
+  const reserved = Math.max(0, account.reservedSessions ?? 0);
   const burn5PctPerHour = account.burn5PctPerHour ?? burnRate5h(account.history, nowMs);
 
   const values: Record<TermKey, number> = {
-    headroom5h: WEIGHT_5H * eff5,
-    headroom7d: WEIGHT_7D * eff7,
-    sessions: -SESSION_PENALTY_PTS * sessions,
+    // Headroom as used now, and apart from it the credit for a reset that is near.
+    headroom5h: WEIGHT_5H * (100 - w5.util),
+    resetCredit5h: WEIGHT_5H * (eff5 - (100 - w5.util)),
+    headroom7d: WEIGHT_7D * (100 - bind7.util),
+    resetCredit7d: WEIGHT_7D * (eff7 - (100 - bind7.util)),
+    sessions: -SESSION_PENALTY_PTS * (sessions + reserved),
     rateLimited: account.rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0,
     needsLogin: account.needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0,
     stale: staleReason === null ? 0 : -STALE_PENALTY_PTS,
@@ -148,10 +157,12 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     rateLimited: account.rateLimited,
     needsLogin: account.needsLogin,
     activeSessions: sessions,
+    reservedSessions: reserved,
     sampledAtMs: latest?.takenAtMs ?? null,
     util5Pct: w5.util,
     util7Pct: w7.util,
     scoped7: scoped,
+    scoped7Binds: ws !== null && (ws.raw < w7.raw || (ws.raw === w7.raw && ws.eff < w7.eff)),
     reset5AtMs: w5.resetAtMs,
     reset7AtMs: w7.resetAtMs,
     frac5: w5.frac,

@@ -1,4 +1,7 @@
-/** A per-model weekly cap (`weekly_scoped` in the usage payload's `limits`); it can bind before the 7d window. */
+/**
+ * A per-model weekly cap (a `seven_day_<model>` window, or `weekly_scoped` in the payload's
+ * `limits`); it can bind before the 7d window.
+ */
 export interface ScopedWeekly {
   pct: number;
   resetAtMs: number | null;
@@ -37,14 +40,19 @@ export interface AccountState {
   rateLimited: boolean;
   needsLogin: boolean;
   refreshFailed: boolean;
+  /** Running sessions (a shim or a claude found by the scan). */
   activeSessions: number;
+  /** Launches reserved by `ccp select`/`ccp env` whose claude is not seen yet; scored like sessions. */
+  reservedSessions?: number;
 }
 
 export type StaleReason = "never-sampled" | "refresh-failed" | "old-sample";
 
 export type TermKey =
   | "headroom5h"
+  | "resetCredit5h"
   | "headroom7d"
+  | "resetCredit7d"
   | "sessions"
   | "rateLimited"
   | "needsLogin"
@@ -78,11 +86,14 @@ export interface ScoredAccount {
   rateLimited: boolean;
   needsLogin: boolean;
   activeSessions: number;
+  reservedSessions: number;
   sampledAtMs: number | null;
-  /** Utilizations as scored (0 when unknown). */
+  /** Utilizations as scored: 0 when unknown, and 0 once the window's known reset has passed. */
   util5Pct: number;
   util7Pct: number;
   scoped7: ScopedWeekly | null;
+  /** The per-model bucket has less headroom than the 7d window: its model is the one that binds. */
+  scoped7Binds: boolean;
   reset5AtMs: number | null;
   reset7AtMs: number | null;
   /** Share of each window's utilization still counted (1 = no reset credit). */

@@ -1,12 +1,31 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, lstat, rename, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import {
+  type FileHandle,
+  lstat,
+  open,
+  readFile,
+  readdir,
+  readlink,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { CcpError } from "../errors.ts";
 import { CREDENTIAL_MAX_BYTES, assertAccountDir, readRegularFileBounded } from "../fs/safe-path.ts";
 import { parseBlob, serializeBlob } from "./blob.ts";
 import { assertConfigDir } from "./config-dir.ts";
-import type { CredentialBlob, CredentialLocation, CredentialStore } from "./types.ts";
+import { faultPoint } from "./fault-points.ts";
+import type {
+  CredentialBlob,
+  CredentialLeftover,
+  CredentialLocation,
+  CredentialStore,
+  PreparedWrite,
+} from "./types.ts";
 
 export const CREDENTIALS_FILE_NAME = ".credentials.json";
 
@@ -34,15 +53,12 @@ function ioError(action: string, path: string, error: unknown): CcpError {
   });
 }
 
-async function readCredentialFile(path: string): Promise<CredentialBlob | undefined> {
+async function readCredentialFile(configDir: string): Promise<CredentialBlob | undefined> {
+  // The same target a write would use: a link into plain claude's own credential is refused.
+  const { path } = await writeTarget(configDir);
   let bytes: Buffer | undefined;
   try {
-    // A link here could lead to another account's login or the base one: never followed.
-    if ((await lstat(path)).isSymbolicLink()) {
-      throw new CcpError("unsafe-path", `${path} is a symbolic link; cc-pool never follows it.`, {
-        hint: "Move the link aside and log the account in again (`ccp doctor` shows the command).",
-      });
-    }
+    // Bounded, and never a FIFO or device: opening one would hang select, status and run.
     bytes = readRegularFileBounded(path, CREDENTIAL_MAX_BYTES);
   } catch (error) {
     if (error instanceof CcpError) throw error;
@@ -56,30 +72,150 @@ async function readCredentialFile(path: string): Promise<CredentialBlob | undefi
 }
 
 /**
+ * Where writes must land. A `.credentials.json` that is a symlink is written through: the temp
+ * file goes next to the link's target and is renamed over the target, so the link keeps working
+ * and the target never keeps a spent refresh token. A link into plain claude's own credential is
+ * refused: cc-pool never writes it.
+ */
+async function writeTarget(configDir: string): Promise<{ path: string; dir: string }> {
+  const path = credentialsFilePath(configDir);
+  let target = path;
+  try {
+    if ((await lstat(path)).isSymbolicLink()) {
+      const link = await readlink(path);
+      target = isAbsolute(link) ? link : resolve(configDir, link);
+      target = await realpath(target).catch(() => target);
+    }
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw ioError("check", path, error);
+  }
+  const base = join(homedir(), ".claude", CREDENTIALS_FILE_NAME);
+  if (target !== path && (target === base || (await realpath(base).catch(() => base)) === target)) {
+    throw new CcpError("credential", `${path} is a link to plain claude's own credential (${base}).`, {
+      hint: "cc-pool never writes that file. Remove the link and log the account in on its own (`ccp add`).",
+    });
+  }
+  return { path: target, dir: dirname(target) };
+}
+
+function tempPathFor(target: string): string {
+  return join(dirname(target), `${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+const OUR_TEMP = /^(.+)\.(\d+)\.[0-9a-f]+\.tmp$/;
+// Claude Code's own temp names for the same file (`.credentials.json.tmp.<...>`).
+const CLAUDE_TEMP = /^(.+)\.tmp\.[\w.-]+$/;
+
+/**
+ * A temp file with `reserveBytes` of blanks written and fsynced: on a full disk this fails here,
+ * before any token is spent, and the real blob later overwrites blocks that are already allocated.
+ * The blanks are not JSON, so a crash before the commit leaves nothing a reader could mistake for
+ * a credential (and no token).
+ */
+async function prepareFileWrite(configDir: string, reserveBytes: number): Promise<PreparedWrite> {
+  const { path, dir } = await writeTarget(configDir);
+  const tempPath = tempPathFor(path);
+  let handle: FileHandle | undefined;
+  let done = false;
+  const discard = async (): Promise<void> => {
+    if (done) return;
+    done = true;
+    await handle?.close().catch(() => undefined);
+    handle = undefined;
+    await unlink(tempPath).catch(() => undefined);
+  };
+  try {
+    handle = await open(tempPath, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    // The umask cannot widen 0600, but a restrictive one could narrow it: set it explicitly.
+    await handle.chmod(0o600);
+    await handle.write(Buffer.alloc(Math.max(1024, reserveBytes), 0x20), 0, undefined, 0);
+    await handle.sync();
+  } catch (error) {
+    await discard();
+    throw ioError("write", path, error);
+  }
+  let staged = false;
+  return {
+    async stage(blob: CredentialBlob): Promise<void> {
+      if (done || !handle) throw new Error("stage after discard");
+      const data = Buffer.from(serializeBlob(blob, path), "utf8");
+      try {
+        await handle.write(data, 0, data.length, 0);
+        await handle.truncate(data.length);
+        await handle.sync();
+        await handle.close();
+        handle = undefined;
+        staged = true;
+      } catch (error) {
+        await discard();
+        throw ioError("write", path, error);
+      }
+      await faultPoint("after-temp-write");
+    },
+    async commit(): Promise<void> {
+      if (done || !staged) throw new Error("commit without a staged blob");
+      try {
+        await rename(tempPath, path);
+        done = true;
+      } catch (error) {
+        await discard();
+        throw ioError("write", path, error);
+      }
+      await syncDir(dir);
+      await faultPoint("after-rename");
+    },
+    discard,
+  };
+}
+
+/**
  * Replaces the file atomically: a temp file in the same dir (same filesystem, so rename is atomic),
  * fsynced before the rename, so a reader or a crash sees either the old blob or the new one.
  */
-async function writeCredentialFile(path: string, dir: string, data: string): Promise<void> {
-  const tempPath = join(dir, `${CREDENTIALS_FILE_NAME}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  let renamed = false;
+async function writeCredentialFile(configDir: string, blob: CredentialBlob): Promise<void> {
+  const { path } = await writeTarget(configDir);
+  const data = serializeBlob(blob, path);
+  const prepared = await prepareFileWrite(configDir, Buffer.byteLength(data));
+  await prepared.stage(blob);
+  await prepared.commit();
+}
+
+async function listLeftovers(configDir: string): Promise<CredentialLeftover[]> {
+  const { path, dir } = await writeTarget(configDir);
+  const name = basename(path);
+  let entries: string[];
   try {
-    const handle = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      // The umask cannot widen 0600, but a restrictive one could narrow it: set it explicitly.
-      await handle.chmod(0o600);
-      await handle.writeFile(data, "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tempPath, path);
-    renamed = true;
+    entries = await readdir(dir);
   } catch (error) {
-    throw ioError("write", path, error);
-  } finally {
-    if (!renamed) await unlink(tempPath).catch(() => undefined);
+    const code = errnoCode(error);
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw ioError("list", dir, error);
   }
-  await syncDir(dir);
+  const out: CredentialLeftover[] = [];
+  for (const entry of entries) {
+    const ours = OUR_TEMP.exec(entry);
+    const theirs = ours ? null : CLAUDE_TEMP.exec(entry);
+    if ((ours?.[1] ?? theirs?.[1]) !== name) continue;
+    const full = join(dir, entry);
+    let mtimeMs: number;
+    try {
+      const st = await lstat(full);
+      if (!st.isFile()) continue;
+      mtimeMs = st.mtimeMs;
+    } catch {
+      continue;
+    }
+    let blob: CredentialBlob | undefined;
+    try {
+      const text = await readFile(full, "utf8");
+      blob = text.trim() === "" ? undefined : parseBlob(text, full);
+    } catch {
+      blob = undefined;
+    }
+    out.push({ path: full, pid: ours ? Number(ours[2]) : null, mtimeMs, blob });
+  }
+  return out;
 }
 
 // Makes the rename itself durable. Best effort: some filesystems refuse fsync on a directory.
@@ -106,20 +242,18 @@ export interface FileStoreOptions {
 
 /** The Linux/Windows credential store: `<configDir>/.credentials.json`, mode 0600. */
 export function createFileStore(options: FileStoreOptions = {}): CredentialStore {
-  const pathFor = (configDir: string): string => {
-    const path = credentialsFilePath(configDir);
+  const checked = (configDir: string): string => {
+    assertConfigDir(configDir);
     if (options.accountsDir !== undefined) assertAccountDir(options.accountsDir, configDir);
-    return path;
+    return configDir;
   };
   return {
     kind: "file",
     locate: locateCredentialFile,
     async exists(configDir: string): Promise<boolean> {
-      const path = pathFor(configDir);
+      const path = credentialsFilePath(checked(configDir));
       try {
-        const stats = await lstat(path);
-        // A link counts as present so that reading it reports the problem instead of "no login".
-        return stats.isFile() || stats.isSymbolicLink();
+        return (await stat(path)).isFile();
       } catch (error) {
         const code = errnoCode(error);
         if (code === "ENOENT" || code === "ENOTDIR") return false;
@@ -127,14 +261,32 @@ export function createFileStore(options: FileStoreOptions = {}): CredentialStore
       }
     },
     async read(configDir: string): Promise<CredentialBlob | undefined> {
-      return readCredentialFile(pathFor(configDir));
+      return readCredentialFile(checked(configDir));
     },
     async write(configDir: string, blob: CredentialBlob): Promise<void> {
-      const path = pathFor(configDir);
-      await writeCredentialFile(path, configDir, serializeBlob(blob, path));
+      await writeCredentialFile(checked(configDir), blob);
+    },
+    prepareWrite: (configDir, reserveBytes) => prepareFileWrite(checked(configDir), reserveBytes),
+    leftovers: (configDir) => listLeftovers(checked(configDir)),
+    async adoptLeftover(configDir: string, leftover: CredentialLeftover): Promise<void> {
+      const { path, dir } = await writeTarget(checked(configDir));
+      if (dirname(leftover.path) !== dir) throw new Error("leftover from another dir");
+      try {
+        await rename(leftover.path, path);
+      } catch (error) {
+        throw ioError("recover", path, error);
+      }
+      await syncDir(dir);
+    },
+    async removeLeftover(leftover: CredentialLeftover): Promise<void> {
+      try {
+        await unlink(leftover.path);
+      } catch (error) {
+        if (errnoCode(error) !== "ENOENT") throw ioError("remove", leftover.path, error);
+      }
     },
     async delete(configDir: string): Promise<void> {
-      const path = pathFor(configDir);
+      const path = credentialsFilePath(checked(configDir));
       try {
         await unlink(path);
       } catch (error) {

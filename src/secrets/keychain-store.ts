@@ -20,7 +20,7 @@ import {
   redactToolOutput,
   runSecurityTool,
 } from "./security-tool.ts";
-import type { CredentialBlob, CredentialLocation, CredentialStore } from "./types.ts";
+import type { CredentialBlob, CredentialLocation, CredentialStore, PreparedWrite } from "./types.ts";
 
 export const DEFAULT_SECURITY_LIB = "/System/Library/Frameworks/Security.framework/Security";
 export const DEFAULT_COREFOUNDATION_LIB =
@@ -267,5 +267,22 @@ export function createKeychainStore(options: KeychainStoreOptions): CredentialSt
     read: readItem,
     write: writeItem,
     delete: deleteItem,
+    // Before a refresh token is spent: the Keychain must be unlocked and answer for this item
+    // (findAccount checks the lock state); the write itself is one `security` call at commit.
+    async prepareWrite(configDir: string): Promise<PreparedWrite> {
+      await findAccount(keychainServiceName(configDir), "update");
+      let staged: CredentialBlob | undefined;
+      return {
+        stage: async (blob) => {
+          staged = blob;
+        },
+        commit: async () => {
+          if (staged) await writeItem(configDir, staged);
+        },
+        discard: async () => {
+          staged = undefined;
+        },
+      };
+    },
   };
 }

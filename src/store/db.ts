@@ -181,7 +181,27 @@ function migrate(db: Database, path: string): void {
   }).immediate();
 }
 
-/** Runs `fn` in an IMMEDIATE write transaction (deferred ones fail under concurrency). */
+function isBusyError(error: unknown): boolean {
+  return /database is locked|SQLITE_BUSY/i.test(String((error as Error)?.message ?? error));
+}
+
+/**
+ * Runs `fn` in an IMMEDIATE write transaction (deferred ones fail under concurrency). When another
+ * process keeps the database write-locked past the busy timeout, the error says so plainly (its
+ * message still contains "database is locked", which callers that wait it out look for).
+ */
 export function writeTx<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  try {
+    return db.transaction(fn).immediate();
+  } catch (error) {
+    if (!isBusyError(error) || error instanceof CcpError) throw error;
+    throw new CcpError(
+      "db-io",
+      `The cc-pool database is locked by another process (${db.filename}; waited ${BUSY_TIMEOUT_MS / 1000} s).`,
+      {
+        hint: "Something holds pool.db open for writing (a `sqlite3` shell, a backup or sync tool?). Close it and try again.",
+        cause: error,
+      },
+    );
+  }
 }

@@ -84,6 +84,19 @@ export function liveSessions(db: Db, nowMs: number): OpenSession[] {
   return openSessions(db, nowMs).filter((s) => s.pid === null || pidAlive(s.pid));
 }
 
+/**
+ * A `ccp select`/`ccp env` reservation: a launch that has no process yet. It stands for a claude
+ * about to start, so scoring counts it briefly, but it is never a running session.
+ */
+export function isReservation(s: OpenSession): boolean {
+  return s.pid === null;
+}
+
+/** Live sessions with a process (a `ccp run` shim or a claude found by the scan): no reservations. */
+export function runningSessions(db: Db, nowMs: number): OpenSession[] {
+  return liveSessions(db, nowMs).filter((s) => !isReservation(s));
+}
+
 /** Closes sessions whose process is gone and expired reservations. Returns how many. */
 export function reapSessions(db: Db, nowMs: number): number {
   let n = 0;

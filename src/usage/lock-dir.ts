@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { readlinkSync } from "node:fs";
+import { mkdir, realpath, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { readRegularFileBounded } from "../fs/safe-path.ts";
 
@@ -16,10 +18,19 @@ export interface LockDirOptions {
   pidFile?: boolean;
   /** Create missing parent directories (0700). */
   createParents?: boolean;
+  /** How often a held lock's mtime is refreshed; default staleMs / 3. */
+  updateMs?: number;
+  /**
+   * Extra abandonment test for a lock that is not stale by mtime yet (e.g. Claude Code's owner
+   * record naming a dead process). Returning true lets the lock be taken over.
+   */
+  isDeadHolder?: (path: string) => Promise<boolean>;
 }
 
 export interface HeldLock {
   readonly path: string;
+  /** The lock dir's birth time, as Claude Code's owner record names it. */
+  readonly birthtimeMs: number;
   release(): Promise<void>;
 }
 
@@ -27,7 +38,7 @@ function errnoCode(error: unknown): string | undefined {
   return error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : undefined;
 }
 
-function isProcessAlive(pid: number): boolean {
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -47,6 +58,7 @@ async function isAbandoned(options: LockDirOptions): Promise<boolean> {
     throw error;
   }
   if (Date.now() - mtimeMs > options.staleMs) return true;
+  if (options.isDeadHolder && (await options.isDeadHolder(options.path).catch(() => false))) return true;
   if (!options.pidFile) return false;
   try {
     const pid = Number.parseInt(
@@ -99,13 +111,14 @@ export async function acquireLockDir(options: LockDirOptions): Promise<HeldLock 
     if (Date.now() >= deadlineMs) return null;
     await sleep(10 + Math.random() * 30);
   }
-  if (options.pidFile) {
-    try {
-      await writeFile(join(options.path, LOCK_PID_FILE), owner, { mode: 0o600 });
-    } catch (error) {
-      await rm(options.path, { recursive: true, force: true });
-      throw error;
-    }
+  let born: { ino: number; birthtimeMs: number };
+  try {
+    const st = await stat(options.path);
+    born = { ino: st.ino, birthtimeMs: st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs };
+    if (options.pidFile) await writeFile(join(options.path, LOCK_PID_FILE), owner, { mode: 0o600 });
+  } catch (error) {
+    await rm(options.path, { recursive: true, force: true });
+    throw error;
   }
 
   const heartbeat = setInterval(
@@ -113,16 +126,20 @@ export async function acquireLockDir(options: LockDirOptions): Promise<HeldLock 
       const nowS = Date.now() / 1000;
       utimes(options.path, nowS, nowS).catch(() => undefined);
     },
-    Math.max(50, Math.floor(options.staleMs / 3)),
+    Math.max(50, options.updateMs ?? Math.floor(options.staleMs / 3)),
   );
   heartbeat.unref();
   let released = false;
   return {
     path: options.path,
+    birthtimeMs: born.birthtimeMs,
     async release(): Promise<void> {
       if (released) return;
       released = true;
       clearInterval(heartbeat);
+      // Taken over as stale meanwhile and re-created by someone else: not ours to remove.
+      const now = await stat(options.path).catch(() => null);
+      if (!now || now.ino !== born.ino) return;
       if (options.pidFile) {
         // Taken over as stale meanwhile (this process stalled): the lock is someone else's now.
         let current: string | null = null;
@@ -136,4 +153,161 @@ export async function acquireLockDir(options: LockDirOptions): Promise<HeldLock 
       await rm(options.path, { recursive: true, force: true });
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claude Code's refresh locks (2.1.332), taken exactly the way claude takes them so that claude
+// waits on cc-pool and cc-pool waits on claude:
+// - `<config dir>/.oauth_refresh.lock`: a mkdir lock whose mtime the holder touches every 5 s;
+//   older than 60 s means abandoned (2.1.197 used 10 s: a 60 s lock is also respected by it).
+// - the legacy sibling `<realpath(config dir)>.lock`, same rules, taken second (claude gives up
+//   and drops the first one when the second is held, so there is no lock-order deadlock).
+// - `<config dir>/.oauth_refresh.lock.owner`: JSON naming the holder (pid, pid namespace, the
+//   locks' birth times). Claude takes over a lock early only when this record proves its holder
+//   gone; cc-pool writes one for itself and reads claude's the same way.
+// - `<config dir>/.storage-write.lock`: claude's lock around every credential write (stale after
+//   15 s). cc-pool holds it only around its compare-and-swap, so a `claude auth login` writing at
+//   the same moment waits milliseconds, never fails.
+
+export const CLAUDE_REFRESH_LOCK_NAME = ".oauth_refresh.lock";
+export const CLAUDE_LOCK_OWNER_NAME = ".oauth_refresh.lock.owner";
+export const CLAUDE_STORAGE_LOCK_NAME = ".storage-write.lock";
+export const CLAUDE_LOCK_STALE_MS = 60_000;
+export const CLAUDE_LOCK_UPDATE_MS = 5_000;
+export const CLAUDE_STORAGE_LOCK_STALE_MS = 15_000;
+
+interface OwnerRecord {
+  pid: number;
+  pidDomain: string;
+  pidSpace: string;
+  lockBirthtimeMs: number;
+  legacyLockBirthtimeMs?: number;
+}
+
+/** Claude's `pidSpace`: host name plus the pid namespace, so a pid is judged only where it means something. */
+export function pidSpace(): string {
+  let ns = "";
+  try {
+    ns = readlinkSync("/proc/self/ns/pid");
+  } catch {
+    ns = "";
+  }
+  return `${hostname()}${ns === "" ? "" : `#${ns}`}`;
+}
+
+/** The sibling lock claude takes next to the config dir. */
+export async function legacyLockPath(configDir: string): Promise<string> {
+  const real = await realpath(configDir).catch(() => configDir);
+  return `${real}.lock`;
+}
+
+async function readOwner(configDir: string): Promise<OwnerRecord | null> {
+  try {
+    // Bounded and never a FIFO: this runs before every refresh.
+    const text = readRegularFileBounded(join(configDir, CLAUDE_LOCK_OWNER_NAME), 4096)?.toString("utf8");
+    if (text === undefined) return null;
+    const json = JSON.parse(text) as Partial<OwnerRecord>;
+    if (!Number.isInteger(json.pid) || typeof json.lockBirthtimeMs !== "number") return null;
+    return json as OwnerRecord;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when the owner record proves the holder of `<configDir>/.oauth_refresh.lock` gone: it names
+ * this very lock (same birth time), a pid in our pid namespace, and that pid no longer exists.
+ */
+async function refreshLockHolderDead(
+  configDir: string,
+  lockPath: string,
+  which: "main" | "legacy",
+): Promise<boolean> {
+  const owner = await readOwner(configDir);
+  if (!owner || owner.pidSpace !== pidSpace()) return false;
+  const named = which === "main" ? owner.lockBirthtimeMs : owner.legacyLockBirthtimeMs;
+  if (typeof named !== "number") return false;
+  const st = await stat(lockPath);
+  const birth = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
+  if (Math.abs(birth - named) > 1) return false;
+  return owner.pid > 1 && owner.pid !== process.pid && !isProcessAlive(owner.pid);
+}
+
+export interface ClaudeLocksOptions {
+  configDir: string;
+  waitMs: number;
+  staleMs?: number;
+}
+
+export interface HeldClaudeLocks {
+  release(): Promise<void>;
+}
+
+/**
+ * Takes `.oauth_refresh.lock`, then the sibling lock, and writes the owner record. Returns null
+ * when claude (or anyone) keeps either of them for the whole wait. Throws on IO errors (a full
+ * disk, a missing dir): nothing has been spent yet, so the caller just stops.
+ */
+export async function acquireClaudeRefreshLocks(
+  options: ClaudeLocksOptions,
+): Promise<HeldClaudeLocks | null> {
+  const staleMs = options.staleMs ?? CLAUDE_LOCK_STALE_MS;
+  const started = Date.now();
+  const mainPath = join(options.configDir, CLAUDE_REFRESH_LOCK_NAME);
+  const main = await acquireLockDir({
+    path: mainPath,
+    staleMs,
+    waitMs: options.waitMs,
+    updateMs: CLAUDE_LOCK_UPDATE_MS,
+    isDeadHolder: (p) => refreshLockHolderDead(options.configDir, p, "main"),
+  });
+  if (!main) return null;
+  let legacy: HeldLock | null = null;
+  try {
+    legacy = await acquireLockDir({
+      path: await legacyLockPath(options.configDir),
+      staleMs,
+      waitMs: Math.max(0, options.waitMs - (Date.now() - started)),
+      updateMs: CLAUDE_LOCK_UPDATE_MS,
+      isDeadHolder: (p) => refreshLockHolderDead(options.configDir, p, "legacy"),
+    });
+  } catch (error) {
+    await main.release().catch(() => undefined);
+    throw error;
+  }
+  if (!legacy) {
+    await main.release().catch(() => undefined);
+    return null;
+  }
+  const record: OwnerRecord = {
+    pid: process.pid,
+    pidDomain: "cc-pool",
+    pidSpace: pidSpace(),
+    lockBirthtimeMs: main.birthtimeMs,
+    legacyLockBirthtimeMs: legacy.birthtimeMs,
+  };
+  const ownerPath = join(options.configDir, CLAUDE_LOCK_OWNER_NAME);
+  try {
+    await writeFile(ownerPath, JSON.stringify(record), { mode: 0o600 });
+  } catch {
+    // The record only lets others take over early; without it they wait for staleness.
+  }
+  const held = [legacy, main];
+  return {
+    async release(): Promise<void> {
+      const current = await readOwner(options.configDir);
+      if (current?.pid === process.pid && current.lockBirthtimeMs === record.lockBirthtimeMs)
+        await rm(ownerPath, { force: true }).catch(() => undefined);
+      for (const lock of held) await lock.release().catch(() => undefined);
+    },
+  };
+}
+
+/** Claude's lock around credential writes, held only for the compare-and-swap. */
+export async function acquireStorageWriteLock(configDir: string, waitMs: number): Promise<HeldLock | null> {
+  return acquireLockDir({
+    path: join(configDir, CLAUDE_STORAGE_LOCK_NAME),
+    staleMs: CLAUDE_STORAGE_LOCK_STALE_MS,
+    waitMs,
+  });
 }

@@ -1,6 +1,9 @@
 import * as v from "valibot";
 
-/** The per-model weekly cap that binds first (highest percent among `weekly_scoped` limits). */
+/**
+ * The per-model weekly cap that binds first: the highest percent among the `seven_day_<model>`
+ * windows and the `weekly_scoped` limits.
+ */
 export interface ScopedWeeklyUsage {
   pct: number;
   resetAtMs: number | null;
@@ -89,7 +92,8 @@ const ExtraUsageSchema = v.looseObject({
   currency: nullishString,
 });
 
-// Per-model `seven_day_*` windows and codename keys are ignored: looseObject lets them through unchecked.
+// Per-model `seven_day_*` windows (opus, sonnet, codename keys) pass looseObject unchecked and are
+// read one by one in readModelWindows, so a new or odd one never breaks polling.
 const UsageSchema = v.looseObject({
   five_hour: v.nullish(WindowSchema),
   seven_day: v.nullish(WindowSchema),
@@ -192,6 +196,46 @@ function limitWindow(
   };
 }
 
+const MODEL_WINDOW_PREFIX = "seven_day_";
+const MODEL_NAMES: Record<string, string> = { opus: "Opus", sonnet: "Sonnet", haiku: "Haiku" };
+
+/** `seven_day_opus` → `Opus`, `seven_day_oauth_apps` → `Oauth apps`. */
+export function modelWindowName(key: string): string {
+  const suffix = key.slice(MODEL_WINDOW_PREFIX.length);
+  const known = MODEL_NAMES[suffix.toLowerCase()];
+  if (known) return known;
+  const words = suffix.replace(/_+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * Every `seven_day_<model>` window with the usage shape and a utilization. They are binding
+ * per-model weekly limits; one that does not fit the shape is skipped, not fatal.
+ */
+function readModelWindows(payload: Record<string, unknown>, adjusted: string[]): ScopedWeeklyUsage[] {
+  const out: ScopedWeeklyUsage[] = [];
+  for (const [key, value] of Object.entries(payload)) {
+    if (!key.startsWith(MODEL_WINDOW_PREFIX) || key.length === MODEL_WINDOW_PREFIX.length) continue;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) continue;
+    const window = v.safeParse(WindowSchema, value);
+    if (!window.success || window.output.utilization == null) continue;
+    let resetAtMs: number | null;
+    try {
+      resetAtMs = boundedResetAtMs(window.output.resets_at, `${key}.resets_at`, adjusted);
+    } catch {
+      continue;
+    }
+    const model = modelWindowName(key);
+    if (model === "") continue;
+    out.push({
+      pct: clampPct(window.output.utilization, `${key}.utilization`, adjusted) ?? 0,
+      resetAtMs,
+      model,
+    });
+  }
+  return out;
+}
+
 /**
  * Turns a usage payload into plain data. Throws PayloadError naming the first field that does not
  * fit. `five_hour`/`seven_day` win; the `session`/`weekly_all` limits stand in when those are absent.
@@ -209,6 +253,9 @@ export function parseUsagePayload(json: unknown): UsageSnapshot {
   if (!payload.seven_day && weeklyAll) seven = limitWindow(weeklyAll.limit, weeklyAll.index, adjusted);
 
   let scoped7: ScopedWeeklyUsage | null = null;
+  for (const bucket of readModelWindows(payload, adjusted)) {
+    if (scoped7 === null || bucket.pct > scoped7.pct) scoped7 = bucket;
+  }
   for (const { limit, index } of limits) {
     const model = limit.scope?.model?.display_name?.trim();
     if (limit.kind !== "weekly_scoped" || !model || limit.percent == null) continue;

@@ -1,19 +1,21 @@
-import { join } from "node:path";
-import type { CredentialBlob, CredentialStore } from "../secrets/types.ts";
-import { isUsageError, redactSecrets, type UsageErrorKind } from "./errors.ts";
+// A refresh of one account's OAuth token, carried out through the credential write protocol
+// (src/secrets/credential-write.ts): this file supplies the decision (is a refresh due?) and the
+// network step; the protocol owns locks, recovery, space, compare-and-swap and the write.
+import {
+  type CredentialOutcome,
+  changeCredential,
+  DEFAULT_LOCK_WAIT_MS,
+  OWN_LOCK_STALE_MS,
+  type SpendResult,
+} from "../secrets/credential-write.ts";
+import type { CredentialStore } from "../secrets/types.ts";
+import { isUsageError, type UsageError } from "./errors.ts";
 import type { HttpOptions } from "./http.ts";
-import { acquireLockDir, type HeldLock } from "./lock-dir.ts";
-import { applyTokenGrant, requestTokenRefresh, type TokenGrant } from "./token.ts";
+import { CLAUDE_LOCK_STALE_MS, CLAUDE_REFRESH_LOCK_NAME } from "./lock-dir.ts";
+import { applyTokenGrant, requestTokenRefresh, TOKEN_REQUEST_TIMEOUT_MS } from "./token.ts";
 
-/** Claude Code's own refresh lock, inside the account's config dir. */
-export const CLAUDE_REFRESH_LOCK_NAME = ".oauth_refresh.lock";
-/** Claude Code treats its lock as abandoned after about this long. */
-export const CLAUDE_LOCK_STALE_MS = 10_000;
-export const OWN_LOCK_STALE_MS = 60_000;
+export { CLAUDE_LOCK_STALE_MS, CLAUDE_REFRESH_LOCK_NAME, OWN_LOCK_STALE_MS };
 export const DEFAULT_REFRESH_IF_EXPIRES_WITHIN_MS = 10 * 60_000;
-// Longer than CLAUDE_LOCK_STALE_MS, so a lock left by a crashed claude is taken over rather than waited out.
-export const DEFAULT_CLAUDE_LOCK_WAIT_MS = 12_000;
-export const DEFAULT_OWN_LOCK_WAIT_MS = 30_000;
 
 export interface RefreshAccountOptions extends HttpOptions {
   /** The account's config dir, exactly as exported as CLAUDE_CONFIG_DIR. */
@@ -28,156 +30,126 @@ export interface RefreshAccountOptions extends HttpOptions {
   refreshIfExpiresWithinMs?: number;
   /** Refresh even when the expiry looks far enough away (e.g. after a 401). A rotation still wins. */
   force?: boolean;
+  /** `CLAUDE_CODE_OAUTH_CLIENT_ID`, used when the blob has no `clientId`. */
+  envClientId?: string;
   now?: () => number;
-  claudeLockWaitMs?: number;
-  ownLockWaitMs?: number;
+  /** Wait for each lock (cc-pool's, claude's). Default 30 s. */
+  lockWaitMs?: number;
   claudeLockStaleMs?: number;
   ownLockStaleMs?: number;
 }
 
-export type RefreshTransientKind =
-  | Exclude<UsageErrorKind, "invalid-grant">
-  | "lock-busy"
-  | "lock-failed"
-  | "credential-store";
+export type RefreshOutcome = CredentialOutcome;
 
-/** What happened; never carries a token. Only `invalid-grant` means the account needs a new login. */
-export type RefreshOutcome =
-  | { status: "refreshed"; newExpiresAtMs: number }
-  | { status: "skipped"; reason: "rotated" | "fresh" | "no-refresh-token" }
-  | { status: "invalid-grant" }
-  | { status: "transient"; kind: RefreshTransientKind; message: string }
-  | { status: "no-credential" };
+// The request never left this machine: nothing can have been spent.
+const NOT_SENT = new Set([
+  "ECONNREFUSED",
+  "ConnectionRefused",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "FailedToOpenSocket",
+]);
 
-function messageOf(error: unknown): string {
-  return redactSecrets(error instanceof Error ? error.message : String(error));
-}
-
-async function takeLock(
-  path: string,
-  staleMs: number,
-  waitMs: number,
-  own: boolean,
-): Promise<HeldLock | Extract<RefreshOutcome, { status: "transient" }>> {
-  try {
-    const lock = await acquireLockDir({ path, staleMs, waitMs, pidFile: own, createParents: own });
-    if (lock) return lock;
-    const holder = own ? "Another cc-pool process" : "Claude Code";
-    return {
-      status: "transient",
-      kind: "lock-busy",
-      message: `${holder} is refreshing this account (lock ${path} is held).`,
-    };
-  } catch (error) {
-    return {
-      status: "transient",
-      kind: "lock-failed",
-      message: `Cannot take the refresh lock ${path}: ${messageOf(error)}`,
-    };
+/** How a failed token request changes what we know about the chain. */
+export function classifyTokenError(error: UsageError): SpendResult {
+  switch (error.kind) {
+    case "invalid-grant":
+      return { kind: "invalid-grant" };
+    case "timeout":
+      return { kind: "outcome", outcome: { status: "outcome-unknown", message: error.message } };
+    case "network":
+      if (NOT_SENT.has(error.detail ?? ""))
+        return { kind: "outcome", outcome: { status: "transient", kind: "network", message: error.message } };
+      return { kind: "outcome", outcome: { status: "outcome-unknown", message: error.message } };
+    case "contract":
+      // A 2xx whose body could not be read: the server has most likely rotated the chain.
+      return { kind: "outcome", outcome: { status: "outcome-unknown", message: error.message } };
+    default:
+      return {
+        kind: "outcome",
+        outcome: { status: "transient", kind: error.kind, message: error.message },
+      };
   }
 }
 
 /**
- * Refreshes an idle account's OAuth token the way Claude Code would, without racing it: under
- * cc-pool's per-account lock and Claude Code's `.oauth_refresh.lock`, re-reading the credential
- * once both are held and skipping the network call when someone else already rotated it. Both
- * locks are always released.
+ * Refreshes an idle account's OAuth token the way Claude Code would, without racing it, under the
+ * credential write protocol. A refresh already done by someone else is adopted, not repeated.
  */
 export async function refreshAccountToken(options: RefreshAccountOptions): Promise<RefreshOutcome> {
-  const own = await takeLock(
-    options.lockPath,
-    options.ownLockStaleMs ?? OWN_LOCK_STALE_MS,
-    options.ownLockWaitMs ?? DEFAULT_OWN_LOCK_WAIT_MS,
-    true,
-  );
-  if ("status" in own) return own;
-  try {
-    const claude = await takeLock(
-      join(options.configDir, CLAUDE_REFRESH_LOCK_NAME),
-      options.claudeLockStaleMs ?? CLAUDE_LOCK_STALE_MS,
-      options.claudeLockWaitMs ?? DEFAULT_CLAUDE_LOCK_WAIT_MS,
-      false,
-    );
-    if ("status" in claude) return claude;
-    try {
-      return await refreshLocked(options);
-    } finally {
-      await claude.release().catch(() => undefined);
-    }
-  } finally {
-    await own.release().catch(() => undefined);
-  }
-}
-
-type ReadResult = { ok: true; blob: CredentialBlob | undefined } | { ok: false; outcome: RefreshOutcome };
-
-async function readBlob(options: RefreshAccountOptions): Promise<ReadResult> {
-  try {
-    return { ok: true, blob: await options.store.read(options.configDir) };
-  } catch (error) {
-    return {
-      ok: false,
-      outcome: { status: "transient", kind: "credential-store", message: messageOf(error) },
-    };
-  }
-}
-
-async function refreshLocked(options: RefreshAccountOptions): Promise<RefreshOutcome> {
   const now = options.now ?? Date.now;
-  const read = await readBlob(options);
-  if (!read.ok) return read.outcome;
-  const blob = read.blob;
-  const oauth = blob?.claudeAiOauth;
-  if (!blob || !oauth?.accessToken) return { status: "no-credential" };
-  if (options.seenAccessToken !== undefined && oauth.accessToken !== options.seenAccessToken) {
-    return { status: "skipped", reason: "rotated" };
-  }
-  const refreshToken = oauth.refreshToken;
-  if (!refreshToken) return { status: "skipped", reason: "no-refresh-token" };
-  const withinMs = options.refreshIfExpiresWithinMs ?? DEFAULT_REFRESH_IF_EXPIRES_WITHIN_MS;
-  if (!options.force && typeof oauth.expiresAt === "number" && oauth.expiresAt - now() > withinMs) {
-    return { status: "skipped", reason: "fresh" };
-  }
-
-  // The server counts the lifetime from when it answers; counting from before the request errs early.
-  const requestedAtMs = now();
-  let grant: TokenGrant;
-  try {
-    grant = await requestTokenRefresh(options.tokenUrl, refreshToken, options);
-  } catch (error) {
-    if (!isUsageError(error)) throw error;
-    if (error.kind !== "invalid-grant")
-      return { status: "transient", kind: error.kind, message: error.message };
-    // A process that ignores the locks may have rotated the chain meanwhile: then the account is fine.
-    const again = await readBlob(options);
-    const againToken = again.ok ? again.blob?.claudeAiOauth?.refreshToken : undefined;
-    if (againToken && againToken !== refreshToken) return { status: "skipped", reason: "rotated" };
-    return { status: "invalid-grant" };
-  }
-
-  const next = applyTokenGrant(blob, grant, requestedAtMs);
-  try {
-    await options.store.write(options.configDir, next);
-  } catch (error) {
-    return {
-      status: "transient",
-      kind: "credential-store",
-      message: `The token was refreshed but could not be saved: ${messageOf(error)}`,
-    };
-  }
-  return { status: "refreshed", newExpiresAtMs: next.claudeAiOauth?.expiresAt ?? requestedAtMs };
+  return changeCredential(
+    {
+      configDir: options.configDir,
+      store: options.store,
+      lockPath: options.lockPath,
+      lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+      claudeLockStaleMs: options.claudeLockStaleMs,
+      ownLockStaleMs: options.ownLockStaleMs,
+      now,
+    },
+    (blob) => {
+      const oauth = blob?.claudeAiOauth;
+      if (!blob || !oauth?.accessToken) return { kind: "done", outcome: { status: "no-credential" } };
+      if (options.seenAccessToken !== undefined && oauth.accessToken !== options.seenAccessToken)
+        return { kind: "done", outcome: { status: "skipped-fresh", reason: "rotated-elsewhere" } };
+      const refreshToken = oauth.refreshToken;
+      if (!refreshToken)
+        return { kind: "done", outcome: { status: "skipped-fresh", reason: "no-refresh-token" } };
+      const withinMs = options.refreshIfExpiresWithinMs ?? DEFAULT_REFRESH_IF_EXPIRES_WITHIN_MS;
+      if (!options.force && typeof oauth.expiresAt === "number" && oauth.expiresAt - now() > withinMs)
+        return { kind: "done", outcome: { status: "skipped-fresh", reason: "fresh" } };
+      const size = JSON.stringify(blob).length;
+      return {
+        kind: "spend",
+        // Room for a blob twice as large as today's (longer tokens, new fields).
+        reserveBytes: 2 * size + 4096,
+        spend: async (): Promise<SpendResult> => {
+          // The server counts the lifetime from when it answers; counting from before the request errs early.
+          const requestedAtMs = now();
+          try {
+            const grant = await requestTokenRefresh(options.tokenUrl, refreshToken, {
+              ...options,
+              timeoutMs: options.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS,
+              shape: {
+                clientId: typeof oauth.clientId === "string" ? oauth.clientId : undefined,
+                scopes: oauth.scopes,
+                envClientId: options.envClientId,
+                subscriptionType: oauth.subscriptionType,
+              },
+            });
+            const next = applyTokenGrant(blob, grant, requestedAtMs);
+            return { kind: "blob", blob: next, expiresAtMs: next.claudeAiOauth?.expiresAt ?? requestedAtMs };
+          } catch (error) {
+            if (!isUsageError(error)) throw error;
+            return classifyTokenError(error);
+          }
+        },
+      };
+    },
+  );
 }
 
 /** One line for CLI messages and logs, e.g. `token refreshed` or `refresh token rejected: log in again`. */
 export function describeRefreshOutcome(outcome: RefreshOutcome): string {
+  const recovered = outcome.recovery?.adopted ? " (recovered an interrupted write first)" : "";
   switch (outcome.status) {
-    case "refreshed":
-      return "token refreshed";
-    case "skipped":
-      if (outcome.reason === "rotated") return "token was already refreshed elsewhere";
-      if (outcome.reason === "fresh") return "token still valid, no refresh needed";
+    case "rotated":
+      return `token refreshed${recovered}`;
+    case "skipped-fresh":
+      if (outcome.reason === "rotated-elsewhere") return `token was already refreshed elsewhere${recovered}`;
+      if (outcome.reason === "fresh") return `token still valid, no refresh needed${recovered}`;
       return "no refresh token stored: log the account in again to keep it alive";
-    case "invalid-grant":
+    case "kept-newer":
+      return "a newer login was stored meanwhile and kept; this refresh was discarded";
+    case "recovered":
+      return "recovered the credential from an interrupted write";
+    case "outcome-unknown":
+      return `refresh outcome unknown (${outcome.message}); the stored login was left as it is and is checked before anything else`;
+    case "needs-login":
       return "refresh token rejected (invalid_grant): log the account in again";
     case "transient":
       return `refresh failed for now (${outcome.kind}): ${outcome.message}`;

@@ -8,6 +8,58 @@ export type { TokenGrant } from "./payloads.ts";
 /** Claude Code's public OAuth client id. */
 export const CLAUDE_OAUTH_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 
+/** Claude Code's default scopes, sent when a blob lists none (2.1.332). */
+export const CLAUDE_DEFAULT_SCOPES = [
+  "user:profile",
+  "user:inference",
+  "user:sessions:claude_code",
+  "user:mcp_servers",
+  "user:file_upload",
+  "user:plugins",
+] as const;
+
+/** Claude Code waits this long for the token endpoint; a shorter wait would abandon answers it gets. */
+export const TOKEN_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface RefreshRequestShape {
+  /** The blob's `clientId`, if any: it wins over everything. */
+  clientId?: string;
+  /** The blob's scopes; Claude Code's defaults when empty. */
+  scopes?: readonly string[];
+  /** `CLAUDE_CODE_OAUTH_CLIENT_ID` from the environment. */
+  envClientId?: string;
+  /** The blob's subscriptionType: a claude.ai login. */
+  subscriptionType?: string | null;
+}
+
+/**
+ * The JSON body Claude Code 2.1.332 posts for a refresh, for the same blob and environment: a
+ * claude.ai login on its own client (inference scope or a subscription, no stored clientId) asks
+ * for the default scopes plus any others the blob has; any other blob asks for exactly its own.
+ */
+export function refreshRequestBody(
+  refreshToken: string,
+  shape: RefreshRequestShape = {},
+): Record<string, string> {
+  const own = shape.scopes ?? [];
+  const claudeAi = !shape.clientId && (own.includes("user:inference") || Boolean(shape.subscriptionType));
+  const scopes = claudeAi
+    ? [...new Set([...CLAUDE_DEFAULT_SCOPES, ...own])]
+    : own.length > 0
+      ? own
+      : CLAUDE_DEFAULT_SCOPES;
+  const clientId =
+    (shape.clientId && shape.clientId !== "" ? shape.clientId : undefined) ??
+    (shape.envClientId && shape.envClientId !== "" ? shape.envClientId : undefined) ??
+    CLAUDE_OAUTH_CLIENT_ID;
+  return {
+    grant_type: "refresh_token",
+    refresh_token: refreshToken,
+    client_id: clientId,
+    scope: scopes.join(" "),
+  };
+}
+
 /** Used when a token answer has no usable `expires_in`: short, so claude refreshes early rather than late. */
 export const FALLBACK_EXPIRES_IN_S = 3600;
 
@@ -32,7 +84,7 @@ function oauthErrorCode(text: string): string | null {
 export async function requestTokenRefresh(
   tokenUrl: string,
   refreshToken: string,
-  options: HttpOptions = {},
+  options: HttpOptions & { shape?: RefreshRequestShape } = {},
 ): Promise<TokenGrant> {
   const answer = await sendRequest(
     {
@@ -44,9 +96,9 @@ export async function requestTokenRefresh(
         Accept: "application/json",
         "User-Agent": claudeUserAgent(options.claudeVersion),
       },
-      body: { grant_type: "refresh_token", refresh_token: refreshToken, client_id: CLAUDE_OAUTH_CLIENT_ID },
+      body: refreshRequestBody(refreshToken, options.shape),
     },
-    options,
+    { ...options, timeoutMs: options.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS },
   );
   if (answer.status < 200 || answer.status > 299) {
     const code = answer.body.ok ? oauthErrorCode(answer.body.text) : null;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareAccountDir } from "../../src/app/accounts.ts";
 import { openPool } from "../../src/app/pool.ts";
@@ -38,6 +38,40 @@ describe("ccp add without a terminal", () => {
     },
     SLOW,
   );
+
+  test(
+    "only the add that creates the pool says it set cc-pool up, with a ~/ path",
+    async () => {
+      const w = makeWorld();
+      // The default pool location, under the home folder.
+      const first = await ccp(w, ["add", "-y", "--run-login", "--no-alias"], {
+        env: { FAKE_EMAIL: "a@x.io", CCP_HOME: undefined },
+      });
+      expect(first.code).toBe(0);
+      expect(first.stderr).toContain("Set up cc-pool in ~/.cc-pool.");
+      // claude's own login chatter ("Logged in as …") goes to stderr: stdout carries data only.
+      expect(first.stderr).toContain("Logged in as a@x.io");
+      expect(first.stdout).toBe("");
+      const second = await ccp(w, ["add", "-y", "--run-login", "--no-alias"], {
+        env: { FAKE_EMAIL: "b@x.io", CCP_HOME: undefined },
+      });
+      expect(second.code).toBe(0);
+      expect(second.stderr).not.toContain("Set up cc-pool");
+    },
+    SLOW,
+  );
+
+  test("--run-login without a terminal names what it would have to ask", async () => {
+    const w = makeWorld();
+    const r = await ccp(w, ["add", "--run-login"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "`ccp add --run-login` needs a terminal to ask whether to add another account",
+    );
+    expect(r.stderr).not.toContain("how to log in");
+    expect(r.stderr).toContain("--yes");
+    expect(existsSync(w.ccpHome)).toBe(false);
+  });
 
   test("without --yes it fails and names the flags to pass; nothing is created", async () => {
     const w = makeWorld();
@@ -159,14 +193,65 @@ describe("ccp add without a terminal", () => {
   );
 
   test(
-    "the same identity twice is added with a warning when there is no terminal to ask",
+    "the same identity twice is refused without a terminal to ask; nothing is left behind",
+    async () => {
+      const w = makeWorld();
+      const env = { FAKE_EMAIL: "same@example.com" };
+      expect((await ccp(w, ["add", "--yes", "--run-login", "--no-alias"], { env })).code).toBe(0);
+      const dirsBefore = accountDirs(w);
+      const second = await ccp(w, ["add", "-y", "--run-login", "--no-alias"], { env });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(
+        "same@example.com is already in the pool as same@example.com (account 1); it was not added again.",
+      );
+      expect(second.stderr).toContain("--allow-duplicate");
+      expect(await listAccountsJson(w)).toHaveLength(1);
+      expect(accountDirs(w)).toEqual(dirsBefore);
+    },
+    SLOW,
+  );
+
+  test(
+    "one email in two organisations is two subscriptions",
+    async () => {
+      const w = makeWorld();
+      const email = "same@example.com";
+      const first = await ccp(w, ["add", "-y", "--run-login", "--no-alias"], {
+        env: { FAKE_EMAIL: email, FAKE_ORG: "Personal" },
+      });
+      expect(first.code).toBe(0);
+      // The stand-in derives the org uuid from the email; give the second login another one.
+      const db = openPool(w.env);
+      try {
+        const [a] = listAccounts(db);
+        const path = join(a?.configDir as string, ".claude.json");
+        const config = JSON.parse(readFileSync(path, "utf8"));
+        config.oauthAccount.organizationUuid = "org-personal";
+        writeFileSync(path, JSON.stringify(config));
+      } finally {
+        db.close();
+      }
+      const second = await ccp(w, ["add", "-y", "--run-login", "--no-alias"], {
+        env: { FAKE_EMAIL: email, FAKE_ORG: "Team" },
+      });
+      expect(second.code).toBe(0);
+      expect(second.stderr).not.toContain("already in the pool");
+      expect(await listAccountsJson(w)).toHaveLength(2);
+    },
+    SLOW,
+  );
+
+  test(
+    "--allow-duplicate adds the same identity twice with a warning",
     async () => {
       const w = makeWorld();
       const env = { FAKE_EMAIL: "same@example.com" };
       const first = await ccp(w, ["add", "--yes", "--run-login", "--no-alias"], { env });
       expect(first.code).toBe(0);
       expect(first.stderr).not.toContain("already in the pool");
-      const second = await ccp(w, ["add", "--yes", "--run-login", "--no-alias"], { env });
+      const second = await ccp(w, ["add", "--yes", "--run-login", "--no-alias", "--allow-duplicate"], {
+        env,
+      });
       expect(second.code).toBe(0);
       expect(second.stderr).toContain(
         "same@example.com is already in the pool as same@example.com (account 1)",

@@ -27,7 +27,8 @@ async function twoAccounts(w: World): Promise<void> {
 function addSession(w: World, accountId: number, pid: number | null, expiresAtMs?: number): void {
   const db = openDb(w.dbPath);
   try {
-    insertSession(db, { accountId, kind: "run", pid, cwd: "/tmp", startedAtMs: Date.now(), expiresAtMs });
+    const kind = pid === null ? "select" : "run";
+    insertSession(db, { accountId, kind, pid, cwd: "/tmp", startedAtMs: Date.now(), expiresAtMs });
   } finally {
     db.close();
   }
@@ -188,6 +189,22 @@ describe("ccp rename", () => {
     expect((await listAccountsJson(w)).map((a) => a.name)).toEqual(["dave", "mine"]);
   });
 
+  test("--auto finds the shortest names that tell one domain's accounts apart, and reports only changes", async () => {
+    const w = makeWorld();
+    // Onboarding names them after their addresses.
+    await addAccountDirect(w, { email: "ann@example.com" });
+    await addAccountDirect(w, { email: "bob@example.com" });
+    await addAccountDirect(w, { email: "cy@example.com" });
+    const first = await ccp(w, ["rename", "--auto"]);
+    expect(first.code).toBe(0);
+    expect((await listAccountsJson(w)).map((a) => a.name)).toEqual(["ann", "bob", "cy"]);
+    expect(first.stderr).toContain("Renamed account 1: ann@example.com → ann.");
+    const again = await ccp(w, ["rename", "--auto"]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain("Renamed");
+    expect(again.stderr).toContain("already has its derived name");
+  });
+
   test("--auto on an empty pool is fine", async () => {
     const w = makeWorld();
     const r = await ccp(w, ["rename", "--auto"]);
@@ -232,7 +249,7 @@ describe("ccp remove", () => {
     addSession(w, 1, process.pid);
     const refused = await ccp(w, ["remove", "1"]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`Account work has 1 live session(s): pid ${process.pid}.`);
+    expect(refused.stderr).toContain(`Account work has 1 running session(s): pid ${process.pid}.`);
     expect(await listAccountsJson(w)).toHaveLength(2);
     expect(existsSync(join(w.accountsDir, "acct-01", ".credentials.json"))).toBe(true);
 
@@ -245,15 +262,25 @@ describe("ccp remove", () => {
     expect((await listAccountsJson(w)).map((a) => a.id)).toEqual([1]);
   });
 
-  test("a reservation from `ccp select` blocks until it expires", async () => {
+  test("a reservation from `ccp select`/`ccp env` never blocks a removal", async () => {
     const w = makeWorld();
     await twoAccounts(w);
     addSession(w, 2, null, Date.now() + 60_000);
-    const refused = await ccp(w, ["remove", "2"]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("a launch reserved by `ccp select`");
-    addSession(w, 1, null, Date.now() - 1);
-    expect((await ccp(w, ["remove", "1"])).code).toBe(0);
+    const removed = await ccp(w, ["remove", "2"]);
+    expect(removed.stderr).not.toContain("reserved");
+    expect(removed.code).toBe(0);
+    expect((await listAccountsJson(w)).map((a) => a.id)).toEqual([1]);
+  });
+
+  test("--force removes an account while a session runs on it", async () => {
+    const w = makeWorld();
+    await twoAccounts(w);
+    addSession(w, 1, process.pid);
+    const r = await ccp(w, ["remove", "1", "--force"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("Removed work (account 1)");
+    expect((await listAccountsJson(w)).map((a) => a.id)).toEqual([2]);
+    expect(existsSync(join(w.accountsDir, "acct-01"))).toBe(false);
   });
 
   test("--keep-credential keeps the credentials file and nothing else; the account is gone", async () => {

@@ -69,8 +69,8 @@ describe("first-run onboarding in a terminal", () => {
       screen = await t.waitFor("Add another account?");
       expect(screen).toContain("Added user-acct-01@example.com.");
 
-      // Account 2, logged in from another terminal.
-      t.keys("Left", "Enter");
+      // Account 2 (Yes is the default with one account), logged in from another terminal.
+      t.keys("Enter");
       await t.waitFor((s) => occurrences(s, "How do you want to log in?") === 2);
       t.keys("Down", "Enter");
       screen = await t.waitFor("Waiting for the login to finish");
@@ -95,7 +95,7 @@ describe("first-run onboarding in a terminal", () => {
       t.keys("Enter");
       expect(await t.waitForExit()).toBe(0);
       screen = t.screen();
-      expect(screen).toContain(`Wrapped \`claude\`: added an alias to ${join(w.home, ".zshrc")}.`);
+      expect(screen).toContain("Wrapped `claude`: added an alias to ~/.zshrc.");
       expect(screen).toContain("command claude");
       expect(after(screen, "Wrapped")).toContain("ccp run");
       t.kill();
@@ -123,6 +123,45 @@ describe("first-run onboarding in a terminal", () => {
       expect(last).not.toContain("Wrap `claude`");
       expect(rcBlocks(w)).toBe(1);
       expect(await listAccountsJson(w)).toHaveLength(3);
+      expectSacredUnchanged(w.home, w.sacred);
+    },
+    SLOW,
+  );
+
+  test(
+    "pressing Enter at every question gives two accounts and the alias; paths read ~/…",
+    async () => {
+      const w = makeWorld();
+      const t = startCcp(w, []);
+      let screen = await t.waitFor("How do you want to log in?");
+      expect(screen).toContain("Set up cc-pool in ");
+      t.keys("Enter");
+      await t.waitFor("Name for this account");
+      t.keys("Enter");
+      // A pool of one balances nothing: "Add another account?" defaults to Yes.
+      await t.waitFor("Add another account?");
+      t.keys("Enter");
+      await t.waitFor((s) => occurrences(s, "How do you want to log in?") === 2);
+      t.keys("Enter");
+      await t.waitFor((s) => occurrences(s, "Name for this account") === 2);
+      t.keys("Enter");
+      // With two accounts the default turns to No.
+      await t.waitFor((s) => occurrences(s, "Add another account?") === 2);
+      t.keys("Enter");
+      screen = await t.waitFor("Wrap `claude` to always launch on the emptiest account?");
+      expect(screen).toContain("Your pool now has 2 accounts.");
+      t.keys("Enter");
+      expect(await t.waitForExit()).toBe(0);
+      screen = t.screen();
+      expect(screen).toContain("Wrapped `claude`: added an alias to ~/.zshrc.");
+      expect(screen).toContain("source ~/.zshrc");
+      expect(screen).not.toContain(w.home);
+      t.kill();
+      expect((await listAccountsJson(w)).map((a) => a.email)).toEqual([
+        "user-acct-01@example.com",
+        "user-acct-02@example.com",
+      ]);
+      expect(readFileSync(join(w.home, ".zshrc"), "utf8")).toContain("alias claude='ccp run'");
       expectSacredUnchanged(w.home, w.sacred);
     },
     SLOW,
@@ -213,7 +252,8 @@ describe("first-run onboarding in a terminal", () => {
       t.keys("Enter");
       await t.waitFor("Add another account?");
       expect(t.screen()).toContain("Skipped: same@example.com stays in the pool once.");
-      t.keys("Enter");
+      // Still one account, so Yes is the default: decline.
+      t.keys("Right", "Enter");
       expect(await t.waitForExit()).toBe(0);
       const accounts = await listAccountsJson(w);
       expect(accounts.map((a) => a.name)).toEqual(["main"]);

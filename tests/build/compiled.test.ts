@@ -41,9 +41,10 @@ describe("compiled binary", () => {
       expect(existsSync(marker)).toBe(false);
     }
     // Control: the same directory does affect plain `bun`, so the test would notice a regression.
+    // (The preload sets CCP_USAGE_URL for every test, and a set variable beats .env: unset it here.)
     const control = Bun.spawnSync([process.execPath, "-e", "console.log(process.env.CCP_USAGE_URL)"], {
       cwd,
-      env: baseEnv(),
+      env: baseEnv({ CCP_USAGE_URL: undefined }),
     });
     expect(control.stdout.toString()).toContain("hostile");
     expect(existsSync(marker)).toBe(true);

@@ -189,6 +189,8 @@ describe("in real shells", () => {
       "ccp completion f",
       "ccp help ren",
       "ccp remove ",
+      "ccp login ",
+      "ccp remove --f",
       "ccp rename w",
       "ccp select --account p",
       "ccp select --account = ",
@@ -217,6 +219,8 @@ describe("in real shells", () => {
     expect(got.get("ccp completion f")).toEqual(["fish"]);
     expect(got.get("ccp help ren")).toEqual(["rename"]);
     expect(got.get("ccp remove ")).toEqual(["1", "work", "2", "personal"]);
+    expect(got.get("ccp login ")).toEqual(["1", "work", "2", "personal"]);
+    expect(got.get("ccp remove --f")).toEqual(["--force"]);
     expect(got.get("ccp rename w")).toEqual(["work"]);
     expect(got.get("ccp select --account p")).toEqual(["personal"]);
     expect(got.get("ccp select --account = ")).toEqual(["1", "work", "2", "personal"]);

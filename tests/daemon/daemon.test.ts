@@ -7,6 +7,7 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -20,6 +21,7 @@ import { DAEMON_HEARTBEAT_KEY, getMeta, setMeta } from "../../src/store/meta.ts"
 import { insertSession } from "../../src/store/sessions.ts";
 import { VERSION } from "../../src/version.ts";
 import { type FakeAnthropic, USAGE_PATH, TOKEN_PATH, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { makePool, usagePayload } from "../helpers/pool.ts";
 import {
   daemonLog,
@@ -69,9 +71,18 @@ function credentialToken(configDir: string): string {
   return JSON.parse(readFileSync(join(configDir, ".credentials.json"), "utf8")).claudeAiOauth.accessToken;
 }
 
+/** `sleep` under the name `claude`, so a process scan takes it for a claude session. */
+function claudeNamedSleep(): string {
+  const dir = join(tempDir("claude-named-"), "bin");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "claude");
+  symlinkSync(Bun.which("sleep") ?? "/bin/sleep", path);
+  return path;
+}
+
 /** A stand-in process to own a session row (or to carry CLAUDE_CONFIG_DIR like an outside claude). */
-function sleeper(env: Record<string, string> = {}): number {
-  const child = Bun.spawn(["sleep", "60"], {
+function sleeper(env: Record<string, string> = {}, asClaude = true): number {
+  const child = Bun.spawn([asClaude ? claudeNamedSleep() : "sleep", "60"], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "ignore", "ignore"],
   });
@@ -251,6 +262,23 @@ describe("tokens", () => {
     }
   });
 
+  test("401s on an expired token whose refresh keeps failing (5xx, no answer) never mark needs-login", async () => {
+    const pool = await makePool(fake, [{ name: "expired", expiresInMs: -60_000 }]);
+    fake.fault("500", { path: TOKEN_PATH, count: "forever" });
+    startDaemon(pool.vars);
+    // Many polls, each one a 401 for the expired token and a failed refresh.
+    await waitFor("six polls", () => samples(home(pool.vars)).filter((s) => s.account_id === 1).length >= 6);
+    expect(health(home(pool.vars), 1)?.needs_login).toBe(0);
+    // The login itself is untouched: the chain is alive and its refresh token still stored.
+    const chain = fake.chain(pool.accounts[0]!.token.chainId);
+    expect(chain.alive).toBe(true);
+    const stored = JSON.parse(readFileSync(join(pool.accounts[0]!.configDir, ".credentials.json"), "utf8"));
+    expect(stored.claudeAiOauth.refreshToken).toBe(chain.current.refreshToken);
+    // Once the token endpoint answers, the account recovers by itself.
+    fake.clearFaults();
+    await waitFor("the refresh", () => fake.chain(chain.chainId).refreshCount === 1);
+  });
+
   test("a revoked login needs a new login and is then polled only every needs-login period", async () => {
     const pool = await makePool(fake, [{ name: "dead" }, { name: "fine" }]);
     fake.revoke(pool.accounts[0]!.token.chainId);
@@ -279,8 +307,10 @@ describe("tokens", () => {
       { name: "idle", expiresInMs: 5 * 60_000 },
       { name: "running", expiresInMs: 5 * 60_000 },
       { name: "outside", expiresInMs: 5 * 60_000 },
+      { name: "orphaned", expiresInMs: 5 * 60_000 },
     ]);
-    const [idle, running, outside] = pool.accounts as [
+    const [idle, running, outside, orphaned] = pool.accounts as [
+      (typeof pool.accounts)[0],
       (typeof pool.accounts)[0],
       (typeof pool.accounts)[0],
       (typeof pool.accounts)[0],
@@ -299,9 +329,19 @@ describe("tokens", () => {
     );
     // A claude started by hand (`CLAUDE_CONFIG_DIR=$(ccp select) claude`), found by the scan.
     const outsidePid = sleeper({ CLAUDE_CONFIG_DIR: outside.configDir });
+    // What claude's Bash tool leaves behind (`nohup sleep 600 &`): it inherited the variable but
+    // is not a claude session, so it neither blocks the refresh nor counts as a session.
+    const orphanPid = sleeper({ CLAUDE_CONFIG_DIR: orphaned.configDir }, false);
     startDaemon(pool.vars);
 
     await waitFor("the idle account's refresh", () => fake.chain(idle.token.chainId).refreshCount === 1);
+    await waitFor(
+      "the orphan's account refresh",
+      () => fake.chain(orphaned.token.chainId).refreshCount === 1,
+    );
+    expect(
+      withDb(home(pool.vars), (db) => db.query("SELECT 1 FROM sessions WHERE pid = ?").get(orphanPid)),
+    ).toBeNull();
     await waitFor("the outside claude to be recorded", () =>
       withDb(home(pool.vars), (db) =>
         db

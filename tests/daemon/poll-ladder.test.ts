@@ -13,6 +13,7 @@ function result(status: PollResult["status"], extra: Partial<PollResult> = {}): 
     retryAfterMs: null,
     authFailure: status === "unauthorized",
     networkFailure: false,
+    requested: true,
     ...extra,
   };
 }
@@ -21,7 +22,7 @@ function result(status: PollResult["status"], extra: Partial<PollResult> = {}): 
 function steps(
   answers: PollResult[],
   idle: boolean,
-  refresh: RefreshOutcome = { status: "refreshed", newExpiresAtMs: 1 },
+  refresh: RefreshOutcome = { status: "rotated", newExpiresAtMs: 1 },
 ) {
   const calls = { poll: 0, isIdle: 0, refresh: 0 };
   return {
@@ -73,17 +74,20 @@ describe("the 401 ladder", () => {
   });
 
   test("a refused refresh ends the ladder with the rejection", async () => {
-    const s = steps([result("unauthorized"), result("unauthorized")], true, { status: "invalid-grant" });
+    const s = steps([result("unauthorized"), result("unauthorized")], true, {
+      status: "needs-login",
+      reason: "invalid-grant",
+    });
     const r = await pollWithLadder(s.deps);
     expect(r.result.status).toBe("unauthorized");
-    expect(r.refresh).toEqual({ status: "invalid-grant" });
+    expect(r.refresh).toEqual({ status: "needs-login", reason: "invalid-grant" });
     expect(s.calls.poll).toBe(2);
   });
 
   test("a rotation by someone else during the refresh still earns the retry", async () => {
     const s = steps([result("unauthorized"), result("unauthorized"), result("ok")], true, {
-      status: "skipped",
-      reason: "rotated",
+      status: "skipped-fresh",
+      reason: "rotated-elsewhere",
     });
     expect((await pollWithLadder(s.deps)).result.status).toBe("ok");
   });

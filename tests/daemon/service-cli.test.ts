@@ -249,7 +249,11 @@ describe("ccp init", () => {
       trackHome(home(vars));
       const r = await runCli(["init"], { env: vars });
       expect(r.code).toBe(0);
-      expect(r.stderr).toContain("started the daemon in the background");
+      expect(r.stderr).toContain("Daemon started in the background (pid ");
+      // One short line, not a paragraph about systemd.
+      const line = r.stderr.split("\n").find((l) => l.includes("Daemon started")) as string;
+      expect(line.length).toBeLessThan(100);
+      expect(r.stderr).not.toContain("systemd user session");
       const pid = await waitFor("the daemon", () => pidFile(home(vars)));
       expect(isAlive(pid)).toBe(true);
     },

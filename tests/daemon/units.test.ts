@@ -1,7 +1,7 @@
 // Small parts of the daemon: the single-instance claim, the log, process scanning, session rows.
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import {
   beatDaemon,
@@ -17,6 +17,7 @@ import {
   configDirFromEnviron,
   darwinLister,
   findSessions,
+  looksLikeClaude,
   parseProcArgs2,
   procfsLister,
 } from "../../src/daemon/process-scan.ts";
@@ -149,6 +150,22 @@ describe("process scan", () => {
     expect(findSessions(procs, dirs, new Set())).toContainEqual({ pid: 31, accountId: 2 });
   });
 
+  test("only claude itself is a session: by its executable or argv, not what inherited the variable", () => {
+    expect(looksLikeClaude("/home/me/.local/share/claude/versions/2.1.332", ["claude"])).toBe(true);
+    expect(looksLikeClaude("/opt/homebrew/bin/claude", [])).toBe(true);
+    expect(looksLikeClaude(null, ["/usr/local/bin/claude", "--resume"])).toBe(true);
+    expect(
+      looksLikeClaude("/usr/bin/node", ["node", "/x/node_modules/@anthropic-ai/claude-code/cli.js"]),
+    ).toBe(true);
+    expect(looksLikeClaude("/usr/bin/sleep", ["sleep", "600"])).toBe(false);
+    expect(looksLikeClaude("/bin/bash", ["bash", "-c", "claude-helper.sh"])).toBe(false);
+    expect(looksLikeClaude("/usr/bin/python3", ["python3", "claude.py"])).toBe(false);
+    const dirs = new Map([["/pool/accounts/acct-01", 1]]);
+    const orphan = { pid: 60, ppid: 1, configDir: "/pool/accounts/acct-01", isClaude: false };
+    const session = { pid: 61, ppid: 1, configDir: "/pool/accounts/acct-01", isClaude: true };
+    expect(findSessions([orphan, session], dirs, new Set())).toEqual([{ pid: 61, accountId: 1 }]);
+  });
+
   test("CLAUDE_CONFIG_DIR is read from an environment block, whole entries only", () => {
     const block = (entries: string[]) => Buffer.from(`${entries.join("\0")}\0`);
     expect(configDirFromEnviron(block(["A=1", "CLAUDE_CONFIG_DIR=/x/y", "B=2"]))).toBe("/x/y");
@@ -182,13 +199,20 @@ describe("process scan", () => {
     "procfs finds a real process by its CLAUDE_CONFIG_DIR",
     async () => {
       const dir = tempDir("acct-");
-      const child = Bun.spawn(["sleep", "30"], {
+      const named = join(tempDir("bin-"), "claude");
+      symlinkSync(Bun.which("sleep") ?? "/bin/sleep", named);
+      const child = Bun.spawn([named, "30"], {
+        env: { PATH: process.env.PATH ?? "", CLAUDE_CONFIG_DIR: dir },
+      });
+      // A process that only inherited the variable (an orphan of claude's Bash tool).
+      const orphan = Bun.spawn(["sleep", "30"], {
         env: { PATH: process.env.PATH ?? "", CLAUDE_CONFIG_DIR: dir },
       });
       try {
         const procs = procfsLister().list();
         const mine = procs.find((x) => x.pid === child.pid);
-        expect(mine).toEqual({ pid: child.pid, ppid: process.pid, configDir: dir });
+        expect(mine).toEqual({ pid: child.pid, ppid: process.pid, configDir: dir, isClaude: true });
+        expect(procs.find((x) => x.pid === orphan.pid)?.isClaude).toBe(false);
         expect(procs.find((x) => x.pid === process.pid)?.configDir).toBeNull();
         expect(findSessions(procs, new Map([[dir, 7]]), new Set())).toEqual([
           { pid: child.pid, accountId: 7 },
@@ -196,7 +220,9 @@ describe("process scan", () => {
         expect(procfsLister().cwd(child.pid)).toBe(process.cwd());
       } finally {
         child.kill("SIGKILL");
+        orphan.kill("SIGKILL");
         await child.exited;
+        await orphan.exited;
       }
     },
   );
@@ -283,6 +309,8 @@ describe("macOS process table binding", () => {
           pid: child.pid,
           ppid: process.pid,
           configDir: dir,
+          // `sleep`: it carries the variable but is not claude.
+          isClaude: false,
         });
         expect(procs.find((p) => p.pid === process.pid)?.configDir).toBeNull();
         expect(procs.length).toBeGreaterThan(2);

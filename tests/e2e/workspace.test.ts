@@ -132,8 +132,9 @@ beforeAll(async () => {
     for (const a of pool.accounts) rmSync(join(a.configDir, name), { force: true });
   }
   cwd = realpathSync(tempDir("project-"));
-  // The session itself changes a setting (as `/theme` does): a wrapper runs the real claude, then
-  // rewrites its config the way claude does (under its lock, temp file + rename).
+  // The session itself changes a setting kept in .claude.json (as `/theme` did before Claude Code
+  // moved it to settings.json; interactive-settings.test.ts covers 2.1.332's /theme): a wrapper runs
+  // the real claude, then rewrites its config the way claude does (under its lock, temp + rename).
   wrapperDir = tempDir("wrap-");
   const wrapper = join(wrapperDir, "claude");
   writeFileSync(

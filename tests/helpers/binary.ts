@@ -9,7 +9,9 @@ let built: Promise<string> | undefined;
  * The compiled host binary, built once per test process into tests/.build (gitignored).
  * Returns the path of the `ccp` symlink.
  */
-export function compiledCcp(): Promise<string> {
+export async function compiledCcp(): Promise<string> {
+  // Another test file of the same process may have removed the build when it finished.
+  if (built && !existsSync(await built.catch(() => ""))) built = undefined;
   built ??= (async () => {
     const out = join(REPO_ROOT, "tests/.build", String(process.pid));
     await buildTarget(hostTarget(), out);

@@ -31,7 +31,11 @@ export type FaultMode =
   | "truncated"
   | "html"
   | "too-large"
-  | "too-large-chunked";
+  | "too-large-chunked"
+  /** Token endpoint: rotate the chain at once, answer only after `delayMs` (even if the client gave up). */
+  | "slow-rotate"
+  /** Token endpoint: rotate the chain, then drop the connection without an answer. */
+  | "rotate-drop";
 
 export interface FaultOptions {
   /** How many matching requests get the fault; default 1. */
@@ -92,6 +96,10 @@ export interface RecordedRequest {
   messageTexts: string[] | null;
   /** Messages endpoint: the `x-api-key` header was sent (an API key instead of the OAuth bearer). */
   apiKeySent: boolean;
+  /** Token endpoint: the request's `client_id`, `scope` and content type, as sent. */
+  clientId?: string | null;
+  scope?: string | null;
+  contentType?: string | null;
 }
 
 export interface TokenOptions {
@@ -100,6 +108,10 @@ export interface TokenOptions {
   expiresInS?: number;
   /** `scope` in the answer; null leaves it out. */
   scope?: string | null;
+  /** Answer with the very refresh token that was sent (it stays valid), as some servers do. */
+  echoRefreshToken?: boolean;
+  /** Another OAuth client id the endpoint accepts (besides Claude Code's). */
+  acceptClientId?: string;
 }
 
 export interface FakeAnthropic {
@@ -114,6 +126,12 @@ export interface FakeAnthropic {
   /** Answer for chains without their own usage. */
   setDefaultUsage(payload: unknown): void;
   setProfile(ref: string, payload: unknown): void;
+  /**
+   * The `anthropic-ratelimit-unified-*` headers this chain's Messages answers carry (null: none),
+   * as the real API sends them to subscribers; Claude Code turns them into the status line's
+   * `rate_limits`. `status: "rejected"` answers 429 like a spent window.
+   */
+  setRateLimits(ref: string, state: RateLimitState | null): void;
   setMessageText(text: string): void;
   setTokenOptions(options: TokenOptions): void;
   fault(mode: FaultMode, options?: FaultOptions): void;
@@ -124,6 +142,35 @@ export interface FakeAnthropic {
   readonly requests: readonly RecordedRequest[];
   clearRequests(): void;
   stop(): Promise<void>;
+}
+
+export interface RateLimitState {
+  util5Pct: number;
+  /** Epoch ms. */
+  reset5AtMs: number;
+  util7Pct: number;
+  reset7AtMs: number;
+  /** Default "allowed"; "rejected" makes the Messages API answer 429. */
+  status?: "allowed" | "allowed_warning" | "rejected";
+}
+
+/** The headers for `state`, spelled as the real API spells them (utilization as a fraction, resets in epoch seconds). */
+export function rateLimitHeaders(state: RateLimitState): Record<string, string> {
+  const status = state.status ?? "allowed";
+  const claim = state.util7Pct > state.util5Pct ? "seven_day" : "five_hour";
+  const s = (ms: number): string => String(Math.round(ms / 1000));
+  return {
+    "anthropic-ratelimit-unified-status": status,
+    "anthropic-ratelimit-unified-5h-status": state.util5Pct >= 100 ? "rejected" : "allowed",
+    "anthropic-ratelimit-unified-5h-utilization": String(state.util5Pct / 100),
+    "anthropic-ratelimit-unified-5h-reset": s(state.reset5AtMs),
+    "anthropic-ratelimit-unified-7d-status": state.util7Pct >= 100 ? "rejected" : "allowed",
+    "anthropic-ratelimit-unified-7d-utilization": String(state.util7Pct / 100),
+    "anthropic-ratelimit-unified-7d-reset": s(state.reset7AtMs),
+    "anthropic-ratelimit-unified-representative-claim": claim,
+    "anthropic-ratelimit-unified-reset": s(claim === "five_hour" ? state.reset5AtMs : state.reset7AtMs),
+    "anthropic-ratelimit-unified-fallback-percentage": "0.5",
+  };
 }
 
 export const DEFAULT_USAGE_PAYLOAD = {
@@ -143,6 +190,8 @@ interface Chain {
   current: IssuedToken | null;
   usage: unknown;
   profile: unknown;
+  /** Unified rate-limit headers sent with this chain's Messages answers (what fills `rate_limits`). */
+  rateLimits: RateLimitState | null;
 }
 
 interface TokenRecord {
@@ -229,12 +278,14 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const requests: RecordedRequest[] = [];
   let defaultUsage: unknown = DEFAULT_USAGE_PAYLOAD;
   let messageText = DEFAULT_MESSAGE_TEXT;
-  let tokenOptions: Required<TokenOptions> = {
+  let tokenOptions: Required<Omit<TokenOptions, "acceptClientId">> = {
     rotateRefreshToken: true,
     expiresInS: DEFAULT_EXPIRES_IN_S,
     scope: DEFAULT_SCOPE,
+    echoRefreshToken: false,
   };
   let chainCounter = 0;
+  const acceptedClientIds = new Set<string>();
   let messageCounter = 0;
   const stopping = new AbortController();
 
@@ -271,6 +322,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       current: null,
       usage: undefined,
       profile: undefined,
+      rateLimits: null,
     };
     chains.set(chain.id, chain);
     return { ...mintPair(chain, opts.expiresInMs ?? DEFAULT_EXPIRES_IN_S * 1000, true) };
@@ -323,6 +375,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   async function faultReply(fault: ActiveFault, req: Request, path: string): Promise<Response | null> {
     const encoder = new TextEncoder();
     switch (fault.mode) {
+      case "slow-rotate":
+      case "rotate-drop":
+        return null; // Handled in route: they act on the request first.
       case "429":
         return apiError(429, "rate_limit_error", "Rate limited.", { "retry-after": fault.retryAfter });
       case "429-no-retry-after":
@@ -450,7 +505,8 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const fields = parseObject(bodyText);
     if (!fields) return oauthError("invalid_request");
     if (fields.grant_type !== "refresh_token") return oauthError("unsupported_grant_type");
-    if (fields.client_id !== FAKE_CLIENT_ID) return oauthError("invalid_client", 401);
+    if (fields.client_id !== FAKE_CLIENT_ID && !acceptedClientIds.has(String(fields.client_id)))
+      return oauthError("invalid_client", 401);
     const record = typeof fields.refresh_token === "string" ? tokens.get(fields.refresh_token) : undefined;
     if (record?.kind !== "refresh") return oauthError("invalid_grant");
     const chain = record.chain;
@@ -460,16 +516,17 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       chain.invalidGrantCount += 1;
       return oauthError("invalid_grant");
     }
-    if (tokenOptions.rotateRefreshToken) record.used = true;
+    const rotate = tokenOptions.rotateRefreshToken && !tokenOptions.echoRefreshToken;
+    if (rotate) record.used = true;
     chain.generation += 1;
     chain.refreshCount += 1;
-    const pair = mintPair(chain, tokenOptions.expiresInS * 1000, tokenOptions.rotateRefreshToken);
+    const pair = mintPair(chain, tokenOptions.expiresInS * 1000, rotate);
     const answer: Record<string, unknown> = {
       token_type: "Bearer",
       access_token: pair.accessToken,
       expires_in: tokenOptions.expiresInS,
     };
-    if (tokenOptions.rotateRefreshToken) answer.refresh_token = pair.refreshToken;
+    if (rotate || tokenOptions.echoRefreshToken) answer.refresh_token = pair.refreshToken;
     if (tokenOptions.scope !== null) answer.scope = tokenOptions.scope;
     return { response: json(answer) };
   }
@@ -481,6 +538,16 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const body = parseObject(bodyText);
     if (!body) return { response: apiError(400, "invalid_request_error", "Body is not a JSON object.") };
     const model = typeof body.model === "string" ? body.model : "claude-sonnet-4-5";
+    const limits = chain.rateLimits ? rateLimitHeaders(chain.rateLimits) : {};
+    if (chain.rateLimits?.status === "rejected") {
+      return {
+        model,
+        response: apiError(429, "rate_limit_error", "This request would exceed your account's rate limit.", {
+          ...limits,
+          "retry-after": String(Math.max(1, Math.round((chain.rateLimits.reset5AtMs - Date.now()) / 1000))),
+        }),
+      };
+    }
     messageCounter += 1;
     const id = `msg_fake_${String(messageCounter).padStart(6, "0")}`;
     const text = messageText;
@@ -490,7 +557,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       cache_read_input_tokens: 0,
       output_tokens: 1,
     };
-    const headers = { "request-id": `req_fake_${messageCounter}` };
+    const headers = { "request-id": `req_fake_${messageCounter}`, ...limits };
     if (body.stream !== true) {
       return {
         model,
@@ -565,6 +632,32 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
 
   async function route(req: Request, path: string, bodyText: string): Promise<Reply> {
     const fault = takeFault(path);
+    if (fault && (fault.mode === "slow-rotate" || fault.mode === "rotate-drop")) {
+      // The server acts on the request whatever happens to the answer afterwards.
+      const reply = routeNormal(req, path, bodyText);
+      if (fault.mode === "slow-rotate") {
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, fault.delayMs);
+          const stop = (): void => {
+            clearTimeout(timer);
+            resolve(undefined);
+          };
+          stopping.signal.addEventListener("abort", stop, { once: true });
+        });
+        return { ...reply, fault: fault.mode };
+      }
+      const dropped = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.error(undefined);
+        },
+      });
+      return {
+        response: new Response(dropped, {
+          headers: { "content-type": "application/json", "content-length": "512" },
+        }),
+        fault: fault.mode,
+      };
+    }
     if (fault) {
       const response = await faultReply(fault, req, path);
       if (response) return { response, fault: fault.mode };
@@ -590,7 +683,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   }
 
   function setTokenOptions(options: TokenOptions): void {
-    tokenOptions = { ...tokenOptions, ...options };
+    const { acceptClientId, ...rest } = options;
+    if (acceptClientId) acceptedClientIds.add(acceptClientId);
+    tokenOptions = { ...tokenOptions, ...rest };
   }
 
   function fault(mode: FaultMode, options: FaultOptions = {}): void {
@@ -638,6 +733,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         case "profile":
           findChain(ref).profile = body.payload;
           return json({ ok: true });
+        case "rate-limits":
+          findChain(ref).rateLimits = (body.state as RateLimitState | null) ?? null;
+          return json({ ok: true });
         case "message-text":
           messageText = String(body.text ?? "");
           return json({ ok: true });
@@ -682,9 +780,16 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       if (path.startsWith(CONTROL_PREFIX)) return control(req, path.slice(CONTROL_PREFIX.length));
       const bodyText = req.method === "POST" ? await req.text() : "";
       let ids = tokenId(bearer(req));
+      let shape: Pick<RecordedRequest, "clientId" | "scope" | "contentType"> = {};
       if (path === TOKEN_PATH) {
-        const sent = parseObject(bodyText)?.refresh_token;
+        const fields = parseObject(bodyText);
+        const sent = fields?.refresh_token;
         ids = tokenId(typeof sent === "string" ? sent : null);
+        shape = {
+          clientId: typeof fields?.client_id === "string" ? fields.client_id : null,
+          scope: typeof fields?.scope === "string" ? fields.scope : null,
+          contentType: req.headers.get("content-type"),
+        };
       }
       const reply = await route(req, path, bodyText);
       requests.push({
@@ -700,6 +805,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         model: reply.model ?? null,
         messageTexts: path === MESSAGES_PATH ? messageTextsOf(bodyText) : null,
         apiKeySent: req.headers.has("x-api-key"),
+        ...shape,
       });
       return reply.response;
     },
@@ -719,6 +825,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     },
     setProfile(ref: string, payload: unknown): void {
       findChain(ref).profile = payload;
+    },
+    setRateLimits(ref: string, state: RateLimitState | null): void {
+      findChain(ref).rateLimits = state;
     },
     setMessageText(text: string): void {
       messageText = text;
@@ -747,6 +856,7 @@ export interface FakeAnthropicControl {
   setUsage(ref: string, payload: unknown): Promise<void>;
   setDefaultUsage(payload: unknown): Promise<void>;
   setProfile(ref: string, payload: unknown): Promise<void>;
+  setRateLimits(ref: string, state: RateLimitState | null): Promise<void>;
   setMessageText(text: string): Promise<void>;
   setTokenOptions(options: TokenOptions): Promise<void>;
   fault(mode: FaultMode, options?: FaultOptions): Promise<void>;
@@ -775,6 +885,7 @@ export function connectFakeAnthropic(url: string): FakeAnthropicControl {
     setUsage: async (ref, payload) => void (await call("usage", { ref, payload })),
     setDefaultUsage: async (payload) => void (await call("default-usage", { payload })),
     setProfile: async (ref, payload) => void (await call("profile", { ref, payload })),
+    setRateLimits: async (ref, state) => void (await call("rate-limits", { ref, state })),
     setMessageText: async (text) => void (await call("message-text", { text })),
     setTokenOptions: async (options) => void (await call("token-options", { ...options })),
     fault: async (mode, options = {}) => void (await call("fault", { ...options, mode })),

@@ -2,7 +2,8 @@
 //   claude auth login   writes a credential and an identity into $CLAUDE_CONFIG_DIR, then stays
 //                       open like the real login (until signalled). FAKE_LOGIN_MODE: ok (default) |
 //                       fail (exit 1, no identity) | hang (never log in) | exit (log in, then exit 0);
-//                       FAKE_IGNORE_TERM=1 makes it ignore SIGTERM (only SIGKILL ends it)
+//                       FAKE_IGNORE_TERM=1 makes it ignore SIGTERM (only SIGKILL ends it);
+//                       `--email <addr>` is the login's address; FAKE_LOGIN_RECORD logs the argv
 //   claude --version    prints a version
 //   anything else       appends {argv, env, pid} as one JSON line to $FAKE_CLAUDE_RECORD, then
 //                       sleeps FAKE_CLAUDE_SLEEP_MS and exits FAKE_CLAUDE_EXIT (default 0);
@@ -27,6 +28,8 @@ if (args[0] === "--version") {
 
 if (args[0] === "auth" && args[1] === "login") {
   const mode = process.env.FAKE_LOGIN_MODE ?? "ok";
+  if (process.env.FAKE_LOGIN_RECORD)
+    appendFileSync(process.env.FAKE_LOGIN_RECORD, `${JSON.stringify({ argv: args })}\n`);
   if (!dir) {
     console.error("stand-in claude: CLAUDE_CONFIG_DIR is not set");
     process.exit(3);
@@ -39,7 +42,10 @@ if (args[0] === "auth" && args[1] === "login") {
   }
   if (mode !== "hang") {
     await Bun.sleep(Number(process.env.FAKE_LOGIN_DELAY_MS ?? 300));
-    const email = process.env.FAKE_EMAIL ?? `user-${basename(dir)}@example.com`;
+    // Like the real one, `--email <addr>` pre-fills the address the login is for.
+    const emailAt = args.indexOf("--email");
+    const emailArg = emailAt >= 0 ? args[emailAt + 1] : undefined;
+    const email = process.env.FAKE_EMAIL ?? emailArg ?? `user-${basename(dir)}@example.com`;
     const uuid = createHash("sha256").update(email).digest("hex").slice(0, 32);
     const token = process.env.FAKE_ACCESS_TOKEN ?? `sk-ant-oat01-standin-${uuid.slice(0, 12)}`;
     writeJson(join(dir, ".credentials.json"), {

@@ -225,6 +225,22 @@ describe("ccp run", () => {
     expect(records(record)).toHaveLength(1);
   });
 
+  test("an empty CCP_ACCOUNT means unset, like every other empty variable", async () => {
+    const pool = await pool3();
+    const record = join(tempDir(), "rec.jsonl");
+    for (const value of ["", "  "]) {
+      const r = await runCli(["run"], {
+        env: { ...pool.vars, CCP_ACCOUNT: value, FAKE_CLAUDE_RECORD: record },
+      });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("Selected free");
+    }
+    expect(records(record).map((x) => x.env.CLAUDE_CONFIG_DIR)).toEqual([
+      pool.accounts[1]?.configDir as string,
+      pool.accounts[1]?.configDir as string,
+    ]);
+  });
+
   test("warns when an API key or token in the environment would override the subscription", async () => {
     const pool = await pool3();
     const r = await runCli(["run"], { env: { ...pool.vars, ANTHROPIC_API_KEY: "sk-ant-api-test" } });
@@ -246,7 +262,7 @@ describe("ccp run refreshing an idle account's token (no daemon)", () => {
   test("a token about to expire is refreshed before claude starts, and claude gets the new one", async () => {
     const pool = await makePool(
       fake,
-      [{ name: "expiring", util5Pct: 10, util7Pct: 10, expiresInMs: 2 * 60_000 }],
+      [{ name: "expiring", util5Pct: 10, util7Pct: 10, expiresInMs: 30_000 }],
       {
         PATH: pathWith(claudeDir),
       },
@@ -262,10 +278,21 @@ describe("ccp run refreshing an idle account's token (no daemon)", () => {
     expect(stored.claudeAiOauth.expiresAt).toBeGreaterThan(Date.now() + 60 * 60_000);
   });
 
+  test("a token still valid when claude starts is left to claude: no refresh on the launch path", async () => {
+    const pool = await makePool(
+      fake,
+      [{ name: "valid", util5Pct: 10, util7Pct: 10, expiresInMs: 4 * 60_000 }],
+      { PATH: pathWith(claudeDir) },
+    );
+    const r = await runCli(["run"], { env: pool.vars, cwd: tempDir() });
+    expect(r.code).toBe(0);
+    expect(fake.chain(pool.accounts[0]?.token.chainId as string).refreshCount).toBe(0);
+  });
+
   test("a revoked login is reported, nothing is wiped, and claude still starts", async () => {
     const pool = await makePool(
       fake,
-      [{ name: "revoked", util5Pct: 10, util7Pct: 10, expiresInMs: 2 * 60_000 }],
+      [{ name: "revoked", util5Pct: 10, util7Pct: 10, expiresInMs: 30_000 }],
       {
         PATH: pathWith(claudeDir),
       },
@@ -282,13 +309,9 @@ describe("ccp run refreshing an idle account's token (no daemon)", () => {
   });
 
   test("no refresh while another session owns the account (a `ccp select` reservation here)", async () => {
-    const pool = await makePool(
-      fake,
-      [{ name: "shared", util5Pct: 10, util7Pct: 10, expiresInMs: 2 * 60_000 }],
-      {
-        PATH: pathWith(claudeDir),
-      },
-    );
+    const pool = await makePool(fake, [{ name: "shared", util5Pct: 10, util7Pct: 10, expiresInMs: 30_000 }], {
+      PATH: pathWith(claudeDir),
+    });
     expect((await runCli(["select"], { env: pool.vars })).code).toBe(0);
     const r = await runCli(["run"], { env: pool.vars, cwd: tempDir() });
     expect(r.code).toBe(0);

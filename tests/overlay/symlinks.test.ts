@@ -514,6 +514,24 @@ describe("syncOverlay with mergeIntoBase", () => {
     expectSacredUnchanged(home, before);
   });
 
+  test("links inside a real dir move as links; a dir where the base has a file is a collision", () => {
+    setUp();
+    const own = join(accountDir, "todos");
+    mkdirSync(join(own, "nested", "deeper"), { recursive: true });
+    writeFileSync(join(own, "nested", "deeper", "t.json"), "[]");
+    symlinkSync("nested/deeper/t.json", join(own, "latest.json"));
+    writeFileSync(join(base.baseDir, "todos", "clash"), "a file in the base");
+    mkdirSync(join(own, "clash"));
+
+    const report = sync();
+
+    expect(report.merged[0]).toMatchObject({ name: "todos", collisions: ["clash"], linked: false });
+    expect(readlinkSync(join(base.baseDir, "todos", "latest.json"))).toBe("nested/deeper/t.json");
+    expect(readFileSync(join(base.baseDir, "todos", "nested", "deeper", "t.json"), "utf8")).toBe("[]");
+    expect(readFileSync(join(base.baseDir, "todos", "clash"), "utf8")).toBe("a file in the base");
+    expect(lstatSync(join(own, "clash")).isDirectory()).toBe(true);
+  });
+
   test("without mergeIntoBase a real shared dir is only reported", () => {
     setUp();
     mkdirSync(join(accountDir, "sessions"));

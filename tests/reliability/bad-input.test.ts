@@ -55,6 +55,7 @@ function generateCases(): Case[] {
       { args: ["env", "--account", v] },
       { args: ["remove", v] },
       { args: ["rename", v, "newname"] },
+      { args: ["login", v] },
     );
   }
   for (const v of ["0", "-1", "abc", "51", "1.5", "", "1e3"])
@@ -68,6 +69,8 @@ function generateCases(): Case[] {
     { args: ["rename", "--auto", "1"] },
     { args: ["rename", "1", "x", "--force"] },
     { args: ["remove"] },
+    { args: ["login"] },
+    { args: ["login", "~/.claude"] },
     { args: ["service"] },
     { args: ["service", "explode"] },
     { args: ["help", "nosuch"] },
@@ -75,7 +78,6 @@ function generateCases(): Case[] {
     { args: ["nosuchcommand"] },
     { args: ["add"] },
     { args: ["run"], env: { CCP_ACCOUNT: "no-such-account" } },
-    { args: ["run"], env: { CCP_ACCOUNT: "" } },
     { args: ["select"], env: { CCP_ACCOUNT: LONG } },
   );
   const hostileEnv: Array<Record<string, string>> = [

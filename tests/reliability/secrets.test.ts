@@ -21,7 +21,7 @@ beforeAll(async () => {
     fake,
     [
       { name: "one", util5Pct: 10, util7Pct: 10 },
-      { name: "two", util5Pct: 50, util7Pct: 10, expiresInMs: 2 * 60_000 },
+      { name: "two", util5Pct: 50, util7Pct: 10, expiresInMs: 30_000 },
     ],
     { PATH: pathWith(standInClaudeDir()) },
   );

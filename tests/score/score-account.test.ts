@@ -30,7 +30,9 @@ describe("the seed's baseline table", () => {
     const scored = scoreAccount(makeAccount({ util5: 22, util7: 46 }), NOW_MS);
     expect(scored.terms.map((t) => t.key)).toEqual([
       "headroom5h",
+      "resetCredit5h",
       "headroom7d",
+      "resetCredit7d",
       "sessions",
       "rateLimited",
       "needsLogin",
@@ -41,7 +43,8 @@ describe("the seed's baseline table", () => {
     ]);
     expect(termValue(scored.terms, "headroom5h")).toBeCloseTo(54.6, 9);
     expect(termValue(scored.terms, "headroom7d")).toBeCloseTo(13.5, 9);
-    expect(scored.terms.slice(2).every((t) => Object.is(t.value, 0))).toBe(true);
+    const others = scored.terms.filter((t) => t.key !== "headroom5h" && t.key !== "headroom7d");
+    expect(others.every((t) => Object.is(t.value, 0))).toBe(true);
     expect(scored.terms.every((t) => t.label.length > 0)).toBe(true);
   });
 });
@@ -58,7 +61,11 @@ describe("reset credit", () => {
     const reset5AtMs = inMs === null ? null : NOW_MS + inMs;
     const scored = scoreAccount(makeAccount({ util5, reset5AtMs }), NOW_MS);
     expect(scored.eff5).toBeCloseTo(eff5, 9);
-    expect(termValue(scored.terms, "headroom5h")).toBeCloseTo(0.7 * eff5, 9);
+    // The credit is its own term: headroom as used now, plus the credit, is 0.70 × eff5.
+    const headroom = termValue(scored.terms, "headroom5h");
+    const credit = termValue(scored.terms, "resetCredit5h");
+    expect(headroom + credit).toBeCloseTo(0.7 * eff5, 9);
+    expect(headroom).toBeCloseTo(0.7 * (100 - scored.util5Pct), 9);
   });
 
   test.each([
@@ -70,7 +77,8 @@ describe("reset credit", () => {
   ])("7d window at 80%% with a reset %s", (_label, inMs, eff7) => {
     const scored = scoreAccount(makeAccount({ util7: 80, reset7AtMs: NOW_MS + inMs }), NOW_MS);
     expect(scored.eff7).toBeCloseTo(eff7, 9);
-    expect(termValue(scored.terms, "headroom7d")).toBeCloseTo(0.25 * eff7, 9);
+    expect(termValue(scored.terms, "headroom7d")).toBeCloseTo(0.25 * 20, 9);
+    expect(termValue(scored.terms, "resetCredit7d")).toBeCloseTo(0.25 * (eff7 - 20), 9);
     // Reset credit never feeds raw headroom.
     expect(scored.raw7).toBe(20);
   });

@@ -104,11 +104,11 @@ export function makeFixture(
     for (let n = 0; n < (a.sessions ?? 0); n++) {
       insertSession(db, {
         accountId: id,
-        kind: "select",
-        pid: null,
+        // A running session (this test process stands in for its shim).
+        kind: "run",
+        pid: process.pid,
         cwd: "/elsewhere",
         startedAtMs: NOW_MS - MIN_MS,
-        expiresAtMs: NOW_MS + 9 * MIN_MS,
       });
     }
   });

@@ -129,7 +129,10 @@ describe("dashboard", () => {
   test("the detail pane breaks the score down into terms that add up to it", () => {
     const personal = model("five accounts").accounts.find((a) => a.name === "personal@example.com");
     const frame = dashboard("five accounts", 160, false, { selectedId: personal?.id });
-    expect(frame).toContain("score 32.9 = +35.6 5h headroom  +7.5 7d headroom  -10.2 burn-rate runway");
+    // The reset credit is a term of its own, not folded into the headroom.
+    expect(frame).toContain(
+      "score 32.9 = +27.0 5h headroom  +8.6 5h reset credit  +7.5 7d headroom  -10.2 burn-rate runway",
+    );
     expect(frame).toContain("burn 24.1%/h");
     const sum = (personal?.terms ?? []).reduce((s, t) => s + t.value, 0);
     expect(sum).toBeCloseTo(personal?.score ?? Number.NaN, 9);

@@ -94,9 +94,11 @@ test(`two processes refreshing the same account at once: one network refresh per
     await Promise.all(workers.map((w) => w.proc.exited));
 
     const chain = fake.chain(token.chainId);
-    invalidGrants += chain.invalidGrantCount + outcomes.filter((o) => o.status === "invalid-grant").length;
+    invalidGrants += chain.invalidGrantCount + outcomes.filter((o) => o.status === "needs-login").length;
     const blob = await store.read(configDir);
-    const statuses = outcomes.map((o) => (o.status === "skipped" ? `skipped:${o.reason}` : o.status)).sort();
+    const statuses = outcomes
+      .map((o) => (o.status === "skipped-fresh" ? `skipped:${o.reason}` : o.status))
+      .sort();
     rounds.push(
       JSON.stringify({
         statuses,
@@ -110,7 +112,7 @@ test(`two processes refreshing the same account at once: one network refresh per
   }
 
   const expected = JSON.stringify({
-    statuses: ["refreshed", "skipped:rotated"],
+    statuses: ["rotated", "skipped:rotated-elsewhere"],
     networkRefreshes: 1,
     alive: true,
     storedIsCurrent: true,

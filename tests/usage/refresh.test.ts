@@ -4,7 +4,9 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   rmdirSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -80,8 +82,7 @@ function options(overrides: Partial<RefreshAccountOptions> = {}): RefreshAccount
     tokenUrl: fake.tokenUrl,
     lockPath,
     timeoutMs: 2000,
-    claudeLockWaitMs: 300,
-    ownLockWaitMs: 300,
+    lockWaitMs: 300,
     ...overrides,
   };
 }
@@ -92,6 +93,11 @@ const stored = async () => (await store.read(configDir))!;
 function expectLocksReleased(): void {
   expect(existsSync(lockPath)).toBe(false);
   expect(existsSync(claudeLock)).toBe(false);
+  expect(existsSync(`${configDir}.lock`)).toBe(false);
+  expect(existsSync(join(configDir, ".oauth_refresh.lock.owner"))).toBe(false);
+  expect(existsSync(join(configDir, ".storage-write.lock"))).toBe(false);
+  // No temp copy of a token is left next to the credential.
+  expect(readdirSync(configDir).filter((n) => n.includes(".tmp"))).toEqual([]);
 }
 
 describe("refreshAccountToken: refreshing", () => {
@@ -101,7 +107,7 @@ describe("refreshAccountToken: refreshing", () => {
     const outcome = await refreshAccountToken(
       options({ seenAccessToken: token.accessToken, now: () => nowMs }),
     );
-    expect(outcome).toEqual({ status: "refreshed", newExpiresAtMs: nowMs + 8 * 3600 * 1000 });
+    expect(outcome).toEqual({ status: "rotated", newExpiresAtMs: nowMs + 8 * 3600 * 1000 });
     const chain = fake.chain(token.chainId);
     expect(chain).toMatchObject({ refreshCount: 1, alive: true });
     const blob = await stored();
@@ -127,7 +133,7 @@ describe("refreshAccountToken: refreshing", () => {
     fake.setTokenOptions({ rotateRefreshToken: false, scope: null });
     try {
       const token = await seedExpiring();
-      expect((await refreshAccountToken(options())).status).toBe("refreshed");
+      expect((await refreshAccountToken(options())).status).toBe("rotated");
       const oauth = (await stored()).claudeAiOauth!;
       expect(oauth.refreshToken).toBe(token.refreshToken);
       expect(oauth.accessToken).not.toBe(token.accessToken);
@@ -140,24 +146,81 @@ describe("refreshAccountToken: refreshing", () => {
     }
   });
 
-  test("holds both locks while it reads and writes the credential", async () => {
+  test("holds every lock while it reads and writes the credential, and the sibling lock too", async () => {
     await seedExpiring();
     const seen: string[] = [];
+    const held = () =>
+      [lockPath, claudeLock, `${configDir}.lock`].map((p) => (existsSync(p) ? "y" : "n")).join("");
     const watching: CredentialStore = {
       ...store,
       read: (dir) => {
-        seen.push(`read ${existsSync(lockPath)} ${existsSync(claudeLock)}`);
+        seen.push(`read ${held()}`);
         return store.read(dir);
       },
-      write: (dir, blob) => {
-        seen.push(`write ${existsSync(lockPath)} ${existsSync(claudeLock)}`);
-        return store.write(dir, blob);
+      prepareWrite: async (dir, bytes) => {
+        seen.push(`prepare ${held()}`);
+        const prepared = await store.prepareWrite!(dir, bytes);
+        return {
+          stage: prepared.stage,
+          commit: () => {
+            seen.push(`commit ${held()} ${existsSync(join(configDir, ".storage-write.lock"))}`);
+            return prepared.commit();
+          },
+          discard: prepared.discard,
+        };
       },
     };
-    expect((await refreshAccountToken(options({ store: watching }))).status).toBe("refreshed");
-    expect(seen).toEqual(["read true true", "write true true"]);
+    expect((await refreshAccountToken(options({ store: watching }))).status).toBe("rotated");
+    expect(seen).toEqual(["read yyy", "prepare yyy", "read yyy", "commit yyy true"]);
     expect(readFileSync(join(configDir, ".credentials.json"), "utf8")).toContain("sk-ant-oat01-fake-");
     expectLocksReleased();
+  });
+});
+
+describe("refreshAccountToken: the request is shaped like Claude Code's", () => {
+  const lastToken = () => fake.requests.filter((r) => r.path === TOKEN_PATH).at(-1)!;
+
+  test("a claude.ai login asks for the default scopes plus its own, like claude; JSON; claude's version in the UA", async () => {
+    await seedExpiring();
+    expect((await refreshAccountToken(options({ claudeVersion: "2.1.332" }))).status).toBe("rotated");
+    const sent = lastToken();
+    // What the real claude 2.1.332 sends for such a blob (seen through the intercepting proxy).
+    expect(sent.scope).toBe(
+      "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload user:plugins",
+    );
+    expect(sent.clientId).toBe("9d1c250a-e61b-44d9-88ed-5944d1962f5e");
+    expect(sent.contentType).toStartWith("application/json");
+    expect(sent.userAgent).toContain("2.1.332");
+  });
+
+  test("a blob without scopes sends Claude Code's defaults; one on its own client exactly its scopes", async () => {
+    const token = fake.issueToken({ expiresInMs: MINUTE_MS });
+    await store.write(configDir, blobFor(token, { scopes: undefined, subscriptionType: undefined }));
+    expect((await refreshAccountToken(options())).status).toBe("rotated");
+    expect(lastToken().scope).toBe(
+      "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload user:plugins",
+    );
+    fake.setTokenOptions({ acceptClientId: "own-client" });
+    const other = fake.issueToken({ expiresInMs: MINUTE_MS });
+    await store.write(
+      configDir,
+      blobFor(other, { scopes: ["user:profile", "org:read"], clientId: "own-client" }),
+    );
+    expect((await refreshAccountToken(options())).status).toBe("rotated");
+    expect(lastToken().scope).toBe("user:profile org:read");
+  });
+
+  test("a clientId stored in the blob wins over CLAUDE_CODE_OAUTH_CLIENT_ID, which wins over the default", async () => {
+    fake.setTokenOptions({ acceptClientId: "client-from-blob" });
+    fake.setTokenOptions({ acceptClientId: "client-from-env" });
+    const token = fake.issueToken({ expiresInMs: MINUTE_MS });
+    await store.write(configDir, blobFor(token, { clientId: "client-from-blob" }));
+    expect((await refreshAccountToken(options({ envClientId: "client-from-env" }))).status).toBe("rotated");
+    expect(lastToken().clientId).toBe("client-from-blob");
+    const other = fake.issueToken({ expiresInMs: MINUTE_MS });
+    await store.write(configDir, blobFor(other));
+    expect((await refreshAccountToken(options({ envClientId: "client-from-env" }))).status).toBe("rotated");
+    expect(lastToken().clientId).toBe("client-from-env");
   });
 });
 
@@ -165,13 +228,13 @@ describe("refreshAccountToken: skipping", () => {
   test("a blob without expiresAt is refreshed: its expiry is unknown", async () => {
     const token = fake.issueToken({ expiresInMs: 8 * 3600 * 1000 });
     await store.write(configDir, blobFor(token, { expiresAt: undefined }));
-    expect((await refreshAccountToken(options())).status).toBe("refreshed");
+    expect((await refreshAccountToken(options())).status).toBe("rotated");
     expect(typeof (await stored()).claudeAiOauth?.expiresAt).toBe("number");
   });
 
   test("a token that is not close to expiry is fresh: no network call", async () => {
     const token = await seedExpiring(8 * 3600 * 1000);
-    expect(await refreshAccountToken(options())).toEqual({ status: "skipped", reason: "fresh" });
+    expect(await refreshAccountToken(options())).toEqual({ status: "skipped-fresh", reason: "fresh" });
     expect(tokenCalls()).toBe(0);
     expect((await stored()).claudeAiOauth?.accessToken).toBe(token.accessToken);
     expectLocksReleased();
@@ -179,19 +242,19 @@ describe("refreshAccountToken: skipping", () => {
 
   test("the freshness window is the caller's, and `force` refreshes anyway", async () => {
     await seedExpiring(30 * MINUTE_MS);
-    expect((await refreshAccountToken(options())).status).toBe("skipped");
+    expect((await refreshAccountToken(options())).status).toBe("skipped-fresh");
     expect((await refreshAccountToken(options({ refreshIfExpiresWithinMs: 60 * MINUTE_MS }))).status).toBe(
-      "refreshed",
+      "rotated",
     );
-    expect((await refreshAccountToken(options())).status).toBe("skipped");
-    expect((await refreshAccountToken(options({ force: true }))).status).toBe("refreshed");
+    expect((await refreshAccountToken(options())).status).toBe("skipped-fresh");
+    expect((await refreshAccountToken(options({ force: true }))).status).toBe("rotated");
     expect(tokenCalls()).toBe(2);
   });
 
   test("uses the injected clock for the freshness check", async () => {
     const token = await seedExpiring(8 * 3600 * 1000);
     const later = () => token.expiresAt - MINUTE_MS;
-    expect((await refreshAccountToken(options({ now: later }))).status).toBe("refreshed");
+    expect((await refreshAccountToken(options({ now: later }))).status).toBe("rotated");
   });
 
   test("a token that differs from the one the caller saw was already rotated: no network call", async () => {
@@ -199,7 +262,7 @@ describe("refreshAccountToken: skipping", () => {
     const outcome = await refreshAccountToken(
       options({ seenAccessToken: "sk-ant-oat01-fake-something-older", force: true }),
     );
-    expect(outcome).toEqual({ status: "skipped", reason: "rotated" });
+    expect(outcome).toEqual({ status: "skipped-fresh", reason: "rotated-elsewhere" });
     expect(tokenCalls()).toBe(0);
     expectLocksReleased();
   });
@@ -208,9 +271,15 @@ describe("refreshAccountToken: skipping", () => {
     const token = fake.issueToken({ expiresInMs: MINUTE_MS });
     const { refreshToken: _omitted, ...accessOnly } = blobFor(token).claudeAiOauth!;
     await store.write(configDir, { claudeAiOauth: accessOnly });
-    expect(await refreshAccountToken(options())).toEqual({ status: "skipped", reason: "no-refresh-token" });
+    expect(await refreshAccountToken(options())).toEqual({
+      status: "skipped-fresh",
+      reason: "no-refresh-token",
+    });
     await store.write(configDir, blobFor(token, { refreshToken: "" }));
-    expect(await refreshAccountToken(options())).toEqual({ status: "skipped", reason: "no-refresh-token" });
+    expect(await refreshAccountToken(options())).toEqual({
+      status: "skipped-fresh",
+      reason: "no-refresh-token",
+    });
     expect(tokenCalls()).toBe(0);
   });
 
@@ -227,12 +296,12 @@ describe("refreshAccountToken: failures", () => {
     const token = await seedExpiring();
     const before = readFileSync(join(configDir, ".credentials.json"), "utf8");
     fake.revoke(token.chainId);
-    expect(await refreshAccountToken(options())).toEqual({ status: "invalid-grant" });
+    expect(await refreshAccountToken(options())).toEqual({ status: "needs-login", reason: "invalid-grant" });
     expect(readFileSync(join(configDir, ".credentials.json"), "utf8")).toBe(before);
     expectLocksReleased();
   });
 
-  test("invalid_grant after someone outside the locks rotated the chain is a rotation, not a lost login", async () => {
+  test("invalid_grant after someone outside the locks stored a new chain keeps that chain, not a lost login", async () => {
     const token = await seedExpiring();
     fake.fault("invalid-grant", { path: TOKEN_PATH });
     let reads = 0;
@@ -245,17 +314,14 @@ describe("refreshAccountToken: failures", () => {
         return store.read(dir);
       },
     };
-    expect(await refreshAccountToken(options({ store: racing }))).toEqual({
-      status: "skipped",
-      reason: "rotated",
-    });
+    expect(await refreshAccountToken(options({ store: racing }))).toEqual({ status: "kept-newer" });
     // Without the rotation the same answer means a lost login.
     await store.write(configDir, blobFor(token));
     fake.fault("invalid-grant", { path: TOKEN_PATH });
-    expect(await refreshAccountToken(options())).toEqual({ status: "invalid-grant" });
+    expect(await refreshAccountToken(options())).toEqual({ status: "needs-login", reason: "invalid-grant" });
   });
 
-  test("server errors, bare 401s, rate limits, timeouts and network errors are transient and change nothing", async () => {
+  test("server errors, bare 401s, rate limits and refused connections are transient and change nothing", async () => {
     const token = await seedExpiring();
     const before = readFileSync(join(configDir, ".credentials.json"), "utf8");
     const cases = [
@@ -263,12 +329,10 @@ describe("refreshAccountToken: failures", () => {
       ["401", "unauthorized"],
       ["429", "rate-limited"],
       ["400", "http"],
-      ["html", "contract"],
-      ["slow", "timeout"],
     ] as const;
     for (const [mode, kind] of cases) {
-      fake.fault(mode, { path: TOKEN_PATH, delayMs: 5000 });
-      const outcome = await refreshAccountToken(options({ timeoutMs: 300 }));
+      fake.fault(mode, { path: TOKEN_PATH });
+      const outcome = await refreshAccountToken(options());
       expect(outcome).toMatchObject({ status: "transient", kind });
       if (outcome.status === "transient") expect(outcome.message).not.toContain("sk-ant-");
       expectLocksReleased();
@@ -282,26 +346,48 @@ describe("refreshAccountToken: failures", () => {
     expect(readFileSync(join(configDir, ".credentials.json"), "utf8")).toBe(before);
     expect(fake.chain(token.chainId)).toMatchObject({ alive: true, refreshCount: 0 });
     // And the chain still refreshes once the trouble is over.
-    expect((await refreshAccountToken(options())).status).toBe("refreshed");
+    expect((await refreshAccountToken(options())).status).toBe("rotated");
   });
 
-  test("a store that cannot read or write gives a transient outcome and releases the locks", async () => {
+  test("a timeout, or a 2xx whose body cannot be read, is outcome-unknown: nothing is changed or retried", async () => {
     await seedExpiring();
-    const failing = (which: "read" | "write"): CredentialStore => ({
+    const before = readFileSync(join(configDir, ".credentials.json"), "utf8");
+    for (const mode of ["slow", "html", "truncated"] as const) {
+      fake.clearRequests();
+      fake.fault(mode, { path: TOKEN_PATH, delayMs: 5000 });
+      const outcome = await refreshAccountToken(options({ timeoutMs: 300 }));
+      expect(outcome.status).toBe("outcome-unknown");
+      expect(JSON.stringify(outcome)).not.toContain("sk-ant-");
+      expect(tokenCalls()).toBe(1);
+      expect(readFileSync(join(configDir, ".credentials.json"), "utf8")).toBe(before);
+      expectLocksReleased();
+    }
+  });
+
+  test("a store that cannot read, or cannot prepare the write, spends nothing and releases the locks", async () => {
+    const token = await seedExpiring();
+    const failing: CredentialStore = {
       ...store,
-      [which]: async () => {
-        throw new CcpError("credential", `Cannot ${which} /x/.credentials.json (EACCES).`);
+      read: async () => {
+        throw new CcpError("credential", "Cannot read /x/.credentials.json (EACCES).");
       },
-    });
-    expect(await refreshAccountToken(options({ store: failing("read") }))).toEqual({
+    };
+    expect(await refreshAccountToken(options({ store: failing }))).toEqual({
       status: "transient",
       kind: "credential-store",
       message: "Cannot read /x/.credentials.json (EACCES).",
     });
-    const outcome = await refreshAccountToken(options({ store: failing("write") }));
+    const full: CredentialStore = {
+      ...store,
+      prepareWrite: async () => {
+        throw new CcpError("credential", "Cannot prepare a write of /x/.credentials.json (ENOSPC).");
+      },
+    };
+    const outcome = await refreshAccountToken(options({ store: full }));
     expect(outcome).toMatchObject({ status: "transient", kind: "credential-store" });
-    if (outcome.status === "transient")
-      expect(outcome.message).toStartWith("The token was refreshed but could not be saved");
+    if (outcome.status === "transient") expect(outcome.message).toStartWith("No refresh was attempted");
+    expect(tokenCalls()).toBe(0);
+    expect(fake.chain(token.chainId).refreshCount).toBe(0);
     expectLocksReleased();
   });
 });
@@ -310,7 +396,7 @@ describe("refreshAccountToken: locks", () => {
   test("waits for Claude Code's lock and gives up with lock-busy while it is held", async () => {
     await seedExpiring();
     mkdirSync(claudeLock);
-    const outcome = await refreshAccountToken(options({ claudeLockWaitMs: 200 }));
+    const outcome = await refreshAccountToken(options({ lockWaitMs: 200 }));
     expect(outcome).toMatchObject({ status: "transient", kind: "lock-busy" });
     expect(tokenCalls()).toBe(0);
     // Claude's lock is claude's: left in place. Ours is released.
@@ -321,20 +407,62 @@ describe("refreshAccountToken: locks", () => {
   test("proceeds once Claude Code releases its lock", async () => {
     await seedExpiring();
     mkdirSync(claudeLock);
-    const running = refreshAccountToken(options({ claudeLockWaitMs: 10_000 }));
+    const running = refreshAccountToken(options({ lockWaitMs: 10_000 }));
     await Bun.sleep(100);
     expect(tokenCalls()).toBe(0);
     rmdirSync(claudeLock);
-    expect((await running).status).toBe("refreshed");
+    expect((await running).status).toBe("rotated");
     expectLocksReleased();
   });
 
-  test("takes over a stale Claude Code lock (mtime older than ~10 s)", async () => {
+  test("respects a Claude Code lock touched within 60 s, takes over one older than that (2.1.332)", async () => {
     await seedExpiring();
     mkdirSync(claudeLock);
-    const oldS = Date.now() / 1000 - 20;
+    let oldS = Date.now() / 1000 - 20;
     utimesSync(claudeLock, oldS, oldS);
-    expect((await refreshAccountToken(options())).status).toBe("refreshed");
+    expect((await refreshAccountToken(options())).status).toBe("transient");
+    expect(tokenCalls()).toBe(0);
+    oldS = Date.now() / 1000 - 90;
+    utimesSync(claudeLock, oldS, oldS);
+    expect((await refreshAccountToken(options())).status).toBe("rotated");
+    expectLocksReleased();
+  });
+
+  test("waits on claude's sibling lock next to the config dir, and on its storage write lock", async () => {
+    await seedExpiring();
+    mkdirSync(`${configDir}.lock`);
+    expect(await refreshAccountToken(options())).toMatchObject({ status: "transient", kind: "lock-busy" });
+    expect(tokenCalls()).toBe(0);
+    // Claude's first lock was given back when the second was busy, as claude itself does.
+    expect(existsSync(claudeLock)).toBe(false);
+    rmdirSync(`${configDir}.lock`);
+    expect((await refreshAccountToken(options())).status).toBe("rotated");
+  });
+
+  test("takes over claude's lock early when its owner record proves the holder gone", async () => {
+    const { pidSpace } = await import("../../src/usage/lock-dir.ts");
+    await seedExpiring();
+    const dead = Bun.spawn(["true"]);
+    await dead.exited;
+    mkdirSync(claudeLock);
+    const birth = statSync(claudeLock).birthtimeMs;
+    const owner = join(configDir, ".oauth_refresh.lock.owner");
+    // A live pid: respected.
+    writeFileSync(
+      owner,
+      JSON.stringify({ pid: process.pid + 0, pidDomain: "x", pidSpace: pidSpace(), lockBirthtimeMs: birth }),
+    );
+    expect((await refreshAccountToken(options())).status).toBe("transient");
+    writeFileSync(
+      owner,
+      JSON.stringify({ pid: dead.pid, pidDomain: "x", pidSpace: "elsewhere", lockBirthtimeMs: birth }),
+    );
+    expect((await refreshAccountToken(options())).status).toBe("transient");
+    writeFileSync(
+      owner,
+      JSON.stringify({ pid: dead.pid, pidDomain: "x", pidSpace: pidSpace(), lockBirthtimeMs: birth }),
+    );
+    expect((await refreshAccountToken(options())).status).toBe("rotated");
     expectLocksReleased();
   });
 
@@ -342,7 +470,7 @@ describe("refreshAccountToken: locks", () => {
     await seedExpiring();
     mkdirSync(lockPath, { recursive: true });
     writeFileSync(join(lockPath, "pid"), `${process.pid} someone-else\n`);
-    const outcome = await refreshAccountToken(options({ ownLockWaitMs: 200 }));
+    const outcome = await refreshAccountToken(options({ lockWaitMs: 200 }));
     expect(outcome).toMatchObject({ status: "transient", kind: "lock-busy" });
     expect(tokenCalls()).toBe(0);
     expect(existsSync(lockPath)).toBe(true);
@@ -355,14 +483,14 @@ describe("refreshAccountToken: locks", () => {
     await dead.exited;
     mkdirSync(lockPath, { recursive: true });
     writeFileSync(join(lockPath, "pid"), `${dead.pid} gone\n`);
-    expect((await refreshAccountToken(options({ force: true }))).status).toBe("refreshed");
+    expect((await refreshAccountToken(options({ force: true }))).status).toBe("rotated");
     expectLocksReleased();
 
     mkdirSync(lockPath, { recursive: true });
     writeFileSync(join(lockPath, "pid"), `${process.pid} alive-but-stuck\n`);
     const oldS = Date.now() / 1000 - 120;
     utimesSync(lockPath, oldS, oldS);
-    expect((await refreshAccountToken(options({ force: true }))).status).toBe("refreshed");
+    expect((await refreshAccountToken(options({ force: true }))).status).toBe("rotated");
     expectLocksReleased();
   });
 
@@ -374,13 +502,19 @@ describe("refreshAccountToken: locks", () => {
 });
 
 test("describeRefreshOutcome names what happened and what to do", () => {
-  expect(describeRefreshOutcome({ status: "refreshed", newExpiresAtMs: 1 })).toBe("token refreshed");
-  expect(describeRefreshOutcome({ status: "skipped", reason: "rotated" })).toContain("already refreshed");
-  expect(describeRefreshOutcome({ status: "skipped", reason: "fresh" })).toContain("still valid");
-  expect(describeRefreshOutcome({ status: "skipped", reason: "no-refresh-token" })).toContain(
+  expect(describeRefreshOutcome({ status: "rotated", newExpiresAtMs: 1 })).toBe("token refreshed");
+  expect(describeRefreshOutcome({ status: "skipped-fresh", reason: "rotated-elsewhere" })).toContain(
+    "already refreshed",
+  );
+  expect(describeRefreshOutcome({ status: "skipped-fresh", reason: "fresh" })).toContain("still valid");
+  expect(describeRefreshOutcome({ status: "skipped-fresh", reason: "no-refresh-token" })).toContain(
     "log the account in again",
   );
-  expect(describeRefreshOutcome({ status: "invalid-grant" })).toContain("log the account in again");
+  expect(describeRefreshOutcome({ status: "needs-login", reason: "invalid-grant" })).toContain(
+    "log the account in again",
+  );
+  expect(describeRefreshOutcome({ status: "kept-newer" })).toContain("newer login");
+  expect(describeRefreshOutcome({ status: "outcome-unknown", message: "timed out" })).toContain("unknown");
   expect(describeRefreshOutcome({ status: "transient", kind: "server", message: "HTTP 500." })).toBe(
     "refresh failed for now (server): HTTP 500.",
   );

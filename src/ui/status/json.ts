@@ -25,7 +25,9 @@ const ForecastSchema = v.variant("kind", [
 const TermSchema = v.strictObject({
   key: v.picklist([
     "headroom5h",
+    "resetCredit5h",
     "headroom7d",
+    "resetCredit7d",
     "sessions",
     "rateLimited",
     "needsLogin",
@@ -60,7 +62,10 @@ export const StatusAccountJsonSchema = v.strictObject({
   staleReason: v.nullable(v.picklist(["never-sampled", "refresh-failed", "old-sample"])),
   rateLimited: v.boolean(),
   needsLogin: v.boolean(),
+  /** Running sessions: `ccp run` shims and claude processes found by the scan. */
   activeSessions: v.number(),
+  /** Launches reserved by `ccp select`/`ccp env` whose claude is not seen yet (short-lived). */
+  reservedSessions: v.number(),
   sampledAtMs: nullableNumber,
   util5Pct: nullableNumber,
   util7Pct: nullableNumber,
@@ -170,6 +175,7 @@ export function statusJson(model: StatusModel): StatusJson {
       rateLimited: a.rateLimited,
       needsLogin: a.needsLogin,
       activeSessions: a.activeSessions,
+      reservedSessions: a.reservedSessions,
       sampledAtMs: a.sampledAtMs,
       util5Pct: a.util5Pct,
       util7Pct: a.util7Pct,

@@ -7,6 +7,7 @@ export type KeyName =
   | "end"
   | "pin"
   | "sample"
+  | "login"
   | "help"
   | "quit"
   | "escape"
@@ -33,6 +34,7 @@ const SINGLE: Record<string, KeyName> = {
   G: "end",
   p: "pin",
   r: "sample",
+  l: "login",
   "?": "help",
   q: "quit",
   "\u0003": "interrupt",

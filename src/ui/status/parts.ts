@@ -1,6 +1,7 @@
 // Cell formatters shared by the dashboard and the plain table. All pure: time comes from the model.
 import type { HistoryPoint, StatusAccount, StatusModel } from "../../app/status.ts";
 import { roundScore } from "../../score/score-account.ts";
+import type { ScopedWeekly } from "../../score/types.ts";
 import { KEYCHAIN_LOCKED } from "../../secrets/keychain-status.ts";
 import type { Colors } from "../color.ts";
 import { type Clock, clockAt, countdown } from "./clock.ts";
@@ -112,14 +113,34 @@ interface Flag {
   paint: Paint;
 }
 
+/** The per-model weekly bucket when it binds tighter than the 7d window, else null. */
+export function bindingScoped(a: {
+  scoped7: ScopedWeekly | null;
+  scoped7Binds: boolean;
+}): ScopedWeekly | null {
+  return a.scoped7Binds ? a.scoped7 : null;
+}
+
 export function flagsOf(c: Colors, a: StatusAccount, model: StatusModel): Flag[] {
   const out: Flag[] = [];
   if (a.exhausted) out.push({ full: "exhausted", short: "full", paint: c.red });
+  const scoped = bindingScoped(a);
+  if (scoped) {
+    const model = scoped.model || "model";
+    out.push({
+      full: `${model} limit ${pctText(scoped.pct)}`,
+      short: model,
+      paint: levelColor(c, scoped.pct),
+    });
+  }
   if (a.rateLimited) out.push({ full: "rate-limited", short: "429", paint: c.red });
   if (a.needsLogin) out.push({ full: "needs login", short: "login", paint: c.red });
   if (a.lastPoll?.error === KEYCHAIN_LOCKED)
     out.push({ full: "keychain locked", short: "locked", paint: c.yellow });
   if (a.stale) out.push({ full: "stale", short: "stale", paint: c.yellow });
+  if (a.reservedSessions > 0) {
+    out.push({ full: `reserved ${a.reservedSessions}`, short: "rsv", paint: c.dim });
+  }
   if (a.pinnedHere) {
     const kept = model.pin?.kept ?? false;
     out.push(

@@ -345,6 +345,7 @@ function helpPane(model: StatusModel, width: number, c: Colors): string[] {
     ["↑/↓  j/k", "select an account"],
     ["p", `pin ${model.cwd} to the selected account; again to unpin`],
     ["r", "sample every account's usage now"],
+    ["l", "log the selected account in again (when it needs a new login)"],
     ["?", "close this help"],
     ["q  Esc", "quit (Ctrl-C too)"],
   ];
@@ -359,7 +360,7 @@ function helpPane(model: StatusModel, width: number, c: Colors): string[] {
   }
   const about =
     `${NEXT_MARK} marks the account the next launch from this directory would use. The score is ` +
-    "0.70 × 5h headroom + 0.25 × 7d headroom, less points for live sessions, stale data, rate limits, " +
+    "0.70 × 5h headroom + 0.25 × 7d headroom, plus credit for a window about to reset, less points for live sessions, stale data, rate limits, " +
     "lost logins, a window nearly full and a fast burn: higher is emptier.";
   lines.push(...wrapText(about, width).map((l) => c.dim(l)));
   return lines;
@@ -408,7 +409,12 @@ export function renderDashboard(
     : selected
       ? ["", ...detailPane(model, selected, width, c, clock)]
       : [];
-  const hints = model.accounts.length === 0 ? ["q quit"] : KEY_HINTS;
+  const hints =
+    model.accounts.length === 0
+      ? ["q quit"]
+      : selected?.needsLogin
+        ? [...KEY_HINTS.slice(0, -2), "l log in again", ...KEY_HINTS.slice(-2)]
+        : KEY_HINTS;
   const footerLine = view.message
     ? c.cyan(fit(view.message, width))
     : c.dim(joinFitting(hints, " · ", width));

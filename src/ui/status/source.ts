@@ -11,9 +11,23 @@ export interface StatusSourceOptions {
   now?: () => number;
 }
 
-export function statusSource(env: Env, db: Db, options: StatusSourceOptions): DashboardSource {
+export interface StatusDashboardSource extends DashboardSource {
+  /** The account the `l` key asked to log in again, cleared by reading it. */
+  takeLoginRequest(): number | null;
+}
+
+export function statusSource(env: Env, db: Db, options: StatusSourceOptions): StatusDashboardSource {
   const now = options.now ?? Date.now;
+  let loginRequest: number | null = null;
   return {
+    requestLogin(accountId) {
+      loginRequest = accountId;
+    },
+    takeLoginRequest() {
+      const id = loginRequest;
+      loginRequest = null;
+      return id;
+    },
     load: (nowMs) => buildStatusModel(db, nowMs, options.cwd),
     pin(accountId, model, nowMs) {
       const account = model.accounts.find((a) => a.id === accountId);

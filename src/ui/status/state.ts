@@ -8,7 +8,9 @@ export type Effect =
   | { kind: "none" }
   | { kind: "quit"; exitCode: number }
   | { kind: "pin"; accountId: number }
-  | { kind: "sample" };
+  | { kind: "sample" }
+  /** Leave the dashboard to run `ccp login` for this account, then come back. */
+  | { kind: "login"; accountId: number };
 
 export const INITIAL_VIEW: DashboardView = { selectedId: null, help: false, message: null, sampling: false };
 
@@ -64,6 +66,17 @@ export function reduceKey(
       return selected === null
         ? { view, effect: none }
         : { view: base, effect: { kind: "pin", accountId: selected } };
+    }
+    case "login": {
+      const selected = model.accounts.find((a) => a.id === reconcile(view, model).selectedId);
+      if (selected === undefined) return { view, effect: none };
+      if (!selected.needsLogin) {
+        return {
+          view: { ...base, message: `${selected.name}'s login works; l logs in an account that needs it` },
+          effect: none,
+        };
+      }
+      return { view: base, effect: { kind: "login", accountId: selected.id } };
     }
     case "sample":
       return view.sampling ? { view, effect: none } : { view: base, effect: { kind: "sample" } };

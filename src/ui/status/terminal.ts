@@ -44,6 +44,8 @@ export interface DashboardSource {
   due(nowMs: number): number;
   /** Samples every account (`force`) or the due ones; resolves to the line to show. */
   sample(force: boolean, signal: AbortSignal): Promise<string>;
+  /** The `l` key: note that this account should be logged in again once the dashboard has closed. */
+  requestLogin?(accountId: number): void;
 }
 
 export interface RunDashboardOptions {
@@ -55,6 +57,8 @@ export interface RunDashboardOptions {
   pollMs?: number;
   /** Sample every account once at the start (`--live`). */
   sampleFirst?: boolean;
+  /** A line to show in the footer at the start (what happened while the dashboard was closed). */
+  message?: string;
   now?: () => number;
 }
 
@@ -134,7 +138,7 @@ export async function runDashboard(source: DashboardSource, options: RunDashboar
   });
   let finished = false;
   let model = source.load(now());
-  let view: DashboardView = reconcile(INITIAL_VIEW, model);
+  let view: DashboardView = reconcile({ ...INITIAL_VIEW, message: options.message ?? null }, model);
   let lastFrame = "";
 
   const draw = (clearFirst = false) => {
@@ -197,6 +201,13 @@ export async function runDashboard(source: DashboardSource, options: RunDashboar
         reload();
       }
       if (effect.kind === "sample") startSample(true, true);
+      if (effect.kind === "login" && source.requestLogin) {
+        // The login needs the plain terminal: close the dashboard; the command reopens it after.
+        source.requestLogin(effect.accountId);
+        finished = true;
+        finish(0);
+        return;
+      }
     }
     draw();
   });

@@ -1,0 +1,454 @@
+// The fault suite for "a login is never lost": real cc-pool processes killed at each step of a
+// refresh, a real full disk (tmpfs) at each step, slow and dropped token answers, a concurrent
+// login writing a new chain, a symlinked credential, and many rounds of cc-pool refreshing while
+// a claude-like writer rotates the same account. Every case runs against the fake token endpoint,
+// whose chains are single-use like Anthropic's (a reused refresh token kills the chain).
+// Prints one line per category with its figures.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { recoverIfInterrupted } from "../../src/secrets/credential-write.ts";
+import { createFileStore } from "../../src/secrets/file-store.ts";
+import type { CredentialBlob } from "../../src/secrets/types.ts";
+import { refreshAccountToken, type RefreshOutcome } from "../../src/usage/refresh.ts";
+import { tempDir } from "../helpers/cli.ts";
+import {
+  type FakeAnthropic,
+  type IssuedToken,
+  startFakeAnthropic,
+  TOKEN_PATH,
+} from "../helpers/fake-anthropic.ts";
+
+const WORKER = join(import.meta.dir, "refresh-worker.ts");
+const store = createFileStore();
+let fake: FakeAnthropic;
+
+interface Tally {
+  injected: number;
+  lost: number;
+  spentTwice: number;
+  staleOverwrites: number;
+  tokensOutside: number;
+  notes: string[];
+}
+const tallies = new Map<string, Tally>();
+function tally(category: string): Tally {
+  let t = tallies.get(category);
+  if (!t) {
+    t = { injected: 0, lost: 0, spentTwice: 0, staleOverwrites: 0, tokensOutside: 0, notes: [] };
+    tallies.set(category, t);
+  }
+  return t;
+}
+
+beforeAll(async () => {
+  fake = await startFakeAnthropic();
+});
+afterAll(async () => {
+  await fake.stop();
+  for (const [category, t] of tallies) {
+    const extra = t.notes.length > 0 ? ` (${t.notes.join("; ")})` : "";
+    console.log(
+      `${category}: ${t.injected} injected, ${t.lost} logins lost, ${t.spentTwice} refresh tokens spent twice, ${t.staleOverwrites} stale overwrites, ${t.tokensOutside} tokens left outside .credentials.json${extra}`,
+    );
+  }
+});
+
+interface Account {
+  root: string;
+  configDir: string;
+  lockPath: string;
+  token: IssuedToken;
+}
+
+function blobOf(token: IssuedToken): CredentialBlob {
+  return {
+    claudeAiOauth: {
+      accessToken: token.accessToken,
+      refreshToken: token.refreshToken,
+      expiresAt: token.expiresAt,
+      scopes: ["user:inference", "user:profile", "user:sessions:claude_code"],
+      subscriptionType: "max",
+    },
+  };
+}
+
+async function makeAccount(root = tempDir("faults-"), expiresInMs = 2 * 60_000): Promise<Account> {
+  const configDir = join(root, "accounts", "acct-01");
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  const token = fake.issueToken({ expiresInMs });
+  await store.write(configDir, blobOf(token));
+  return { root, configDir, lockPath: join(root, "locks", "acct-01.refresh.lock"), token };
+}
+
+/** Files under the account (and next to it) that hold a token, other than the credential itself. */
+function tokensOutside(account: Account, allowed: string[] = []): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      const st = lstatSync(full);
+      if (st.isDirectory()) walk(full);
+      else if (
+        st.isFile() &&
+        name !== ".credentials.json" &&
+        !name.startsWith("filler") &&
+        !allowed.includes(full)
+      ) {
+        if (readFileSync(full, "utf8").includes("sk-ant-")) found.push(full);
+      }
+    }
+  };
+  walk(account.root);
+  return found;
+}
+
+/** The verdict on one account after a fault and the next access (recovery). */
+async function judge(account: Account, t: Tally, allowed: string[] = []): Promise<{ intact: boolean }> {
+  await recoverIfInterrupted({ configDir: account.configDir, store, lockPath: account.lockPath });
+  const chain = fake.chain(account.token.chainId);
+  const stored = (await store.read(account.configDir))?.claudeAiOauth;
+  const intact = chain.alive && stored?.refreshToken === chain.current.refreshToken;
+  if (!intact) t.lost += 1;
+  if (chain.invalidGrantCount > 0) t.spentTwice += 1;
+  const outside = tokensOutside(account, allowed);
+  t.tokensOutside += outside.length;
+  return { intact };
+}
+
+interface WorkerRun {
+  code: number | null;
+  signal: string | number | null;
+  outcome: RefreshOutcome | null;
+}
+
+async function runWorker(
+  account: Account,
+  env: Record<string, string> = {},
+  force = true,
+  onSpawn?: (proc: ReturnType<typeof Bun.spawn>) => Promise<void>,
+): Promise<WorkerRun> {
+  const proc = Bun.spawn(
+    [process.execPath, WORKER, account.configDir, account.lockPath, fake.tokenUrl, force ? "force" : ""],
+    { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" },
+  );
+  try {
+    if (onSpawn) await onSpawn(proc);
+    const [out] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    const line = out.trim().split("\n").at(-1) ?? "";
+    return {
+      code: proc.exitCode,
+      signal: proc.signalCode,
+      outcome: line.startsWith("{") ? (JSON.parse(line) as RefreshOutcome) : null,
+    };
+  } finally {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  }
+}
+
+async function waitForFile(path: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${path}`);
+    await Bun.sleep(20);
+  }
+}
+
+const STEPS = ["locked", "before-request", "after-answer", "after-temp-write", "after-rename"] as const;
+
+describe("SIGKILL at each step of a refresh", () => {
+  for (const step of STEPS) {
+    test(`killed at ${step}: the next access recovers; no token left behind`, async () => {
+      const t = tally("SIGKILL at each refresh step");
+      const account = await makeAccount();
+      const run = await runWorker(account, { CCP_FAULT_AT: `${step}:kill` });
+      expect(run.signal).toBe("SIGKILL");
+      t.injected += 1;
+      const { intact } = await judge(account, t);
+      if (step === "after-answer") {
+        // The answer existed only in the killed process's memory: the server rotated, and no
+        // client could have kept that pair. The stored login is left as it was (not wiped).
+        expect(intact).toBe(false);
+        t.lost -= 1;
+        t.notes.push(
+          "after-answer: the rotated pair lived only in the killed process, stored login left untouched",
+        );
+        expect((await store.read(account.configDir))?.claudeAiOauth?.refreshToken).toBe(
+          account.token.refreshToken,
+        );
+      } else {
+        expect(intact).toBe(true);
+      }
+      expect(tokensOutside(account)).toEqual([]);
+      // And the account refreshes normally afterwards (locks left by the dead process are taken over).
+      if (step !== "after-answer") {
+        const again = await runWorker(account, {}, true);
+        expect(again.outcome?.status).toBe("rotated");
+        expect((await judge(account, t)).intact).toBe(true);
+      }
+    }, 60_000);
+  }
+});
+
+describe("a full disk at each step (a real tmpfs)", () => {
+  const isRoot = process.getuid?.() === 0;
+  for (const step of ["locked", "before-request", "after-answer", "after-temp-write"] as const) {
+    test.skipIf(!isRoot)(
+      `disk full at ${step}: no refresh token is spent unless its result is stored`,
+      async () => {
+        const t = tally("disk full at each refresh step");
+        const outer = tempDir("tmpfs-");
+        const mount = join(outer, "mnt");
+        const faultDir = join(outer, "faults");
+        mkdirSync(mount);
+        mkdirSync(faultDir);
+        const mounted = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mount]);
+        expect(mounted.exitCode).toBe(0);
+        try {
+          const account = await makeAccount(mount);
+          fake.fault("slow-rotate", { path: TOKEN_PATH, delayMs: 200 });
+          const run = await runWorker(
+            account,
+            { CCP_FAULT_AT: `${step}:pause`, CCP_FAULT_DIR: faultDir },
+            true,
+            async () => {
+              await waitForFile(join(faultDir, `${step}.paused`));
+              // Fill every byte that is left.
+              let i = 0;
+              try {
+                for (;;) writeFileSync(join(mount, `filler-${i++}`), Buffer.alloc(16 * 1024, 1));
+              } catch {
+                // ENOSPC: the disk is full.
+              }
+              try {
+                for (;;) writeFileSync(join(mount, `filler-${i++}`), "x");
+              } catch {
+                // Not even a byte left.
+              }
+              writeFileSync(join(faultDir, `${step}.go`), "");
+            },
+          );
+          fake.clearFaults();
+          t.injected += 1;
+          const chain = fake.chain(account.token.chainId);
+          if (step === "locked") {
+            expect(run.outcome?.status).toBe("transient");
+            expect(chain.refreshCount).toBe(0);
+          } else {
+            expect(run.outcome?.status).toBe("rotated");
+          }
+          expect((await judge(account, t)).intact).toBe(true);
+        } finally {
+          Bun.spawnSync(["umount", "-l", mount]);
+          rmSync(outer, { recursive: true, force: true });
+        }
+      },
+      60_000,
+    );
+  }
+});
+
+describe("slow and dropped token answers", () => {
+  test("an answer after 9 s (past the old 8 s limit) is waited for and stored", async () => {
+    const t = tally("slow and dropped token answers");
+    const account = await makeAccount();
+    fake.fault("slow-rotate", { path: TOKEN_PATH, delayMs: 9_000 });
+    const run = await runWorker(account);
+    t.injected += 1;
+    expect(run.outcome?.status).toBe("rotated");
+    expect((await judge(account, t)).intact).toBe(true);
+  }, 60_000);
+
+  test("a rotation whose answer never arrives is outcome-unknown: nothing written, not needs-login", async () => {
+    const t = tally("slow and dropped token answers");
+    for (const [mode, timeoutMs] of [
+      ["rotate-drop", 30_000],
+      ["slow-rotate", 300],
+    ] as const) {
+      const account = await makeAccount();
+      const before = readFileSync(join(account.configDir, ".credentials.json"), "utf8");
+      fake.fault(mode, { path: TOKEN_PATH, delayMs: 1_500 });
+      const run = await runWorker(account, { WORKER_TIMEOUT_MS: String(timeoutMs) });
+      t.injected += 1;
+      expect(run.outcome?.status).toBe("outcome-unknown");
+      // Left exactly as it was: never wiped, never marked as a lost login.
+      expect(readFileSync(join(account.configDir, ".credentials.json"), "utf8")).toBe(before);
+      expect(tokensOutside(account)).toEqual([]);
+      expect(fake.chain(account.token.chainId).invalidGrantCount).toBe(0);
+    }
+    t.notes.push("answers that never arrived: stored login left byte-for-byte, outcome-unknown, no retry");
+  }, 60_000);
+
+  test("a server that echoes the refresh token back: the chain stays usable", async () => {
+    const t = tally("slow and dropped token answers");
+    fake.setTokenOptions({ echoRefreshToken: true });
+    try {
+      const account = await makeAccount();
+      for (let i = 0; i < 3; i++) expect((await runWorker(account)).outcome?.status).toBe("rotated");
+      t.injected += 1;
+      expect((await judge(account, t)).intact).toBe(true);
+      expect((await store.read(account.configDir))?.claudeAiOauth?.refreshToken).toBe(
+        account.token.refreshToken,
+      );
+    } finally {
+      fake.setTokenOptions({ echoRefreshToken: false });
+    }
+  }, 60_000);
+});
+
+describe("concurrent writers", () => {
+  test("a login writing a new chain during the refresh wins; the refresh is discarded", async () => {
+    const t = tally("concurrent claude auth login");
+    for (let round = 0; round < 4; round++) {
+      const account = await makeAccount();
+      const login = fake.issueToken({ label: `login-${round}` });
+      fake.fault("slow-rotate", { path: TOKEN_PATH, delayMs: 400 });
+      const faultDir = tempDir("login-");
+      const run = await runWorker(
+        account,
+        { CCP_FAULT_AT: "before-request:pause", CCP_FAULT_DIR: faultDir },
+        true,
+        async () => {
+          await waitForFile(join(faultDir, "before-request.paused"));
+          writeFileSync(join(faultDir, "before-request.go"), "");
+          await Bun.sleep(100);
+          // Like `claude auth login`: temp file + rename, ignoring the refresh locks.
+          const tmp = join(account.configDir, ".credentials.json.tmp.login");
+          writeFileSync(tmp, JSON.stringify(blobOf(login)), { mode: 0o600 });
+          renameSync(tmp, join(account.configDir, ".credentials.json"));
+        },
+      );
+      t.injected += 1;
+      expect(run.outcome?.status).toBe("kept-newer");
+      const stored = (await store.read(account.configDir))?.claudeAiOauth;
+      if (stored?.refreshToken !== login.refreshToken) t.staleOverwrites += 1;
+      expect(stored?.refreshToken).toBe(login.refreshToken);
+      expect(tokensOutside(account)).toEqual([]);
+    }
+  }, 60_000);
+
+  test(`cc-pool processes and a claude-like writer rotating the same account: 100 rounds`, async () => {
+    const t = tally("cc-pool x2 + claude-like writer, 100 rounds");
+    const account = await makeAccount(undefined, 60_000);
+    const claudeLike = async (): Promise<void> => {
+      // Claude Code's way: both mkdir locks, re-read, refresh only if nobody else did, write, release.
+      const lock = join(account.configDir, ".oauth_refresh.lock");
+      const sibling = `${account.configDir}.lock`;
+      for (let i = 0; i < 400; i++) {
+        try {
+          mkdirSync(lock);
+          break;
+        } catch {
+          await Bun.sleep(5);
+        }
+      }
+      try {
+        for (let i = 0; i < 400; i++) {
+          try {
+            mkdirSync(sibling);
+            break;
+          } catch {
+            await Bun.sleep(5);
+          }
+        }
+        const blob = (await store.read(account.configDir))!;
+        const oauth = blob.claudeAiOauth!;
+        if (oauth.expiresAt! - Date.now() > 5 * 60_000) return;
+        const answer = await fetch(fake.tokenUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            grant_type: "refresh_token",
+            refresh_token: oauth.refreshToken,
+            client_id: "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
+          }),
+        });
+        const body = (await answer.json()) as Record<string, unknown>;
+        if (!answer.ok) return;
+        const tmp = join(account.configDir, `.credentials.json.tmp.${process.pid}`);
+        writeFileSync(
+          tmp,
+          JSON.stringify({
+            ...blob,
+            claudeAiOauth: {
+              ...oauth,
+              accessToken: body.access_token,
+              refreshToken: body.refresh_token,
+              // Short-lived, so every round wants a refresh again.
+              expiresAt: Date.now() + 60_000,
+            },
+          }),
+          { mode: 0o600 },
+        );
+        renameSync(tmp, join(account.configDir, ".credentials.json"));
+      } finally {
+        rmSync(sibling, { recursive: true, force: true });
+        rmSync(lock, { recursive: true, force: true });
+      }
+    };
+    fake.setTokenOptions({ expiresInS: 60 });
+    try {
+      for (let round = 0; round < 100; round++) {
+        const ours = () =>
+          refreshAccountToken({
+            configDir: account.configDir,
+            store,
+            lockPath: account.lockPath,
+            tokenUrl: fake.tokenUrl,
+            refreshIfExpiresWithinMs: 10 * 60_000,
+          });
+        // A second cc-pool process every tenth round (process start-up is the slow part).
+        const workers = round % 10 === 0 ? [runWorker(account, {}, false)] : [];
+        const results = await Promise.all([ours(), ours(), claudeLike(), ...workers]);
+        t.injected += 1;
+        for (const r of results) {
+          const status = r && "status" in r ? r.status : r && "outcome" in r ? r.outcome?.status : undefined;
+          if (status === "needs-login" || status === "transient") t.notes.push(`round ${round}: ${status}`);
+        }
+        const chain = fake.chain(account.token.chainId);
+        const stored = (await store.read(account.configDir))?.claudeAiOauth;
+        if (!chain.alive || stored?.refreshToken !== chain.current.refreshToken) {
+          t.lost += 1;
+          break;
+        }
+      }
+      expect(t.lost).toBe(0);
+      expect(fake.chain(account.token.chainId).invalidGrantCount).toBe(0);
+      await judge(account, t);
+      expect(t.tokensOutside).toBe(0);
+      t.notes.push(`${fake.chain(account.token.chainId).refreshCount} rotations`);
+    } finally {
+      fake.setTokenOptions({ expiresInS: 8 * 3600 });
+    }
+  }, 180_000);
+});
+
+test("a .credentials.json that is a symlink is written through: the link stays, its target is current", async () => {
+  const t = tally("symlinked .credentials.json");
+  const account = await makeAccount();
+  const elsewhere = join(account.root, "elsewhere");
+  mkdirSync(elsewhere);
+  const target = join(elsewhere, "creds.json");
+  renameSync(join(account.configDir, ".credentials.json"), target);
+  symlinkSync(target, join(account.configDir, ".credentials.json"));
+  const run = await runWorker(account);
+  t.injected += 1;
+  expect(run.outcome?.status).toBe("rotated");
+  expect(readlinkSync(join(account.configDir, ".credentials.json"))).toBe(target);
+  const chain = fake.chain(account.token.chainId);
+  expect(JSON.parse(readFileSync(target, "utf8")).claudeAiOauth.refreshToken).toBe(
+    chain.current.refreshToken,
+  );
+  expect((await judge(account, t, [target])).intact).toBe(true);
+}, 60_000);
