@@ -9,7 +9,6 @@ import {
   readlink,
   realpath,
   rename,
-  stat,
   unlink,
 } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -53,12 +52,15 @@ function ioError(action: string, path: string, error: unknown): CcpError {
   });
 }
 
+/**
+ * Reads the blob where `writeTarget` says it lives (a link is resolved, never into plain claude's
+ * own credential), and only from a regular file of a credential's size: a FIFO planted there must
+ * not hang the read.
+ */
 async function readCredentialFile(configDir: string): Promise<CredentialBlob | undefined> {
-  // The same target a write would use: a link into plain claude's own credential is refused.
   const { path } = await writeTarget(configDir);
   let bytes: Buffer | undefined;
   try {
-    // Bounded, and never a FIFO or device: opening one would hang select, status and run.
     bytes = readRegularFileBounded(path, CREDENTIAL_MAX_BYTES);
   } catch (error) {
     if (error instanceof CcpError) throw error;
@@ -243,7 +245,6 @@ export interface FileStoreOptions {
 /** The Linux/Windows credential store: `<configDir>/.credentials.json`, mode 0600. */
 export function createFileStore(options: FileStoreOptions = {}): CredentialStore {
   const checked = (configDir: string): string => {
-    assertConfigDir(configDir);
     if (options.accountsDir !== undefined) assertAccountDir(options.accountsDir, configDir);
     return configDir;
   };
@@ -253,7 +254,9 @@ export function createFileStore(options: FileStoreOptions = {}): CredentialStore
     async exists(configDir: string): Promise<boolean> {
       const path = credentialsFilePath(checked(configDir));
       try {
-        return (await stat(path)).isFile();
+        const stats = await lstat(path);
+        // A link counts as present so that reading it reports the problem instead of "no login".
+        return stats.isFile() || stats.isSymbolicLink();
       } catch (error) {
         const code = errnoCode(error);
         if (code === "ENOENT" || code === "ENOTDIR") return false;
@@ -266,8 +269,9 @@ export function createFileStore(options: FileStoreOptions = {}): CredentialStore
     async write(configDir: string, blob: CredentialBlob): Promise<void> {
       await writeCredentialFile(checked(configDir), blob);
     },
-    prepareWrite: (configDir, reserveBytes) => prepareFileWrite(checked(configDir), reserveBytes),
-    leftovers: (configDir) => listLeftovers(checked(configDir)),
+    prepareWrite: (configDir: string, reserveBytes: number) =>
+      prepareFileWrite(checked(configDir), reserveBytes),
+    leftovers: (configDir: string) => listLeftovers(checked(configDir)),
     async adoptLeftover(configDir: string, leftover: CredentialLeftover): Promise<void> {
       const { path, dir } = await writeTarget(checked(configDir));
       if (dirname(leftover.path) !== dir) throw new Error("leftover from another dir");

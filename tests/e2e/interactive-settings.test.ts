@@ -2,8 +2,9 @@
 // pooled session is the theme of the next account's session and of plain claude, and survives that
 // session; the prompt typed lands in the shared history. Nothing of the base's identity changes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { classifyEntry } from "../../src/overlay/policy.ts";
 import { CLI_ENTRY, REPO_ROOT, tempDir } from "../helpers/cli.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { type TestPool, makePool } from "../helpers/pool.ts";
@@ -86,6 +87,14 @@ describe("settings changed in an interactive pooled session", () => {
     alpha.type("/exit");
     alpha.keys("Enter");
     expect(await alpha.waitForExit(60_000)).toBe(0);
+
+    // Census of an interactive session: every entry it left in alpha's dir is a link into the base
+    // or one the policy keeps private.
+    const alphaDir = pool.accounts.find((a) => a.name === "alpha")?.configDir as string;
+    const stray = readdirSync(alphaDir).filter(
+      (name) => !lstatSync(join(alphaDir, name)).isSymbolicLink() && classifyEntry(name) !== "private",
+    );
+    expect(stray).toEqual([]);
 
     // Claude Code 2.1.332 keeps the theme in settings.json, which every account shares through its
     // link; older versions kept it in .claude.json, from which cc-pool writes it back at check-in.
