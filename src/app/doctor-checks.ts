@@ -7,6 +7,7 @@ import type { CredentialStore } from "../secrets/types.ts";
 import type { AccountRow } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
 import type { Finding, FindingStatus } from "./doctor.ts";
+import type { PollResult } from "./sample.ts";
 
 type Scope = { id: number; name: string } | null;
 
@@ -66,10 +67,16 @@ export async function checkLogins(
   const { pollAccount, recordPoll } = await import("./sample.ts");
   const { writeTx } = await import("../store/db.ts");
   const out: Finding[] = [];
-  for (const account of flagged) {
+  // In parallel: the whole check is bounded by one timeout, however many accounts are flagged.
+  const results = await Promise.all(
+    flagged.map((account) => pollAccount(env, store, account, { timeoutMs: LOGIN_RECHECK_TIMEOUT_MS })),
+  );
+  writeTx(db, () => {
+    for (const result of results) recordPoll(db, result);
+  });
+  for (const [i, account] of flagged.entries()) {
     const scope = { id: account.id, name: account.name };
-    const result = await pollAccount(env, store, account, { timeoutMs: LOGIN_RECHECK_TIMEOUT_MS });
-    writeTx(db, () => recordPoll(db, result));
+    const result = results[i] as PollResult;
     if (result.status === "ok") {
       out.push(
         make("login", scope, "ok", "Its login works again (checked just now); it is back in the pool."),

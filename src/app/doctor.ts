@@ -519,8 +519,19 @@ function kindOf(path: string): "dir" | "other" | "missing" {
 
 function checkBase(env: Env, fix: boolean): Finding[] {
   const base = kindOf(env.claudeDir);
-  if (base === "missing") {
-    return [finding("base", null, "info", `${env.claudeDir} does not exist: there is nothing to share yet.`)];
+  if (base === "missing" && !fix) {
+    return [
+      finding(
+        "base",
+        null,
+        "problem",
+        `${env.claudeDir} does not exist, so accounts share no history or settings yet.`,
+        {
+          fix: "Run `ccp doctor --fix` (or any `ccp run`) to create it with its shared folders.",
+          fixable: true,
+        },
+      ),
+    ];
   }
   if (base === "other") {
     return [
@@ -529,6 +540,7 @@ function checkBase(env: Env, fix: boolean): Finding[] {
       }),
     ];
   }
+  // A missing base only gets here with --fix: the repair creates it with its shared folders.
   return [checkBaseSharedDirs(env, fix)];
 }
 
@@ -544,7 +556,8 @@ function checkBaseSharedDirs(env: Env, fix: boolean): Finding {
       { fix: "Move it aside; `ccp doctor --fix` then creates the folder." },
     );
   }
-  if (missing.length === 0)
+  const baseMissing = kindOf(env.claudeDir) === "missing";
+  if (missing.length === 0 && !baseMissing)
     return finding("base-dirs", null, "ok", `The shared folders exist in ${env.claudeDir}.`);
   if (!fix) {
     return finding(
@@ -560,9 +573,13 @@ function checkBaseSharedDirs(env: Env, fix: boolean): Finding {
   }
   try {
     const result = ensureBaseSharedDirs(env.claudeDir);
-    return finding("base-dirs", null, "fixed", `${env.claudeDir} lacked ${missing.join(", ")}.`, {
+    const lacked = result.createdBase ? "did not exist" : `lacked ${missing.join(", ")}`;
+    return finding("base-dirs", null, "fixed", `${env.claudeDir} ${lacked}.`, {
       fixable: true,
-      changed: result.created.map((n) => `created the empty folder ${join(env.claudeDir, n)}`),
+      changed: [
+        ...(result.createdBase ? [`created ${env.claudeDir}`] : []),
+        ...result.created.map((n) => `created the empty folder ${join(env.claudeDir, n)}`),
+      ],
     });
   } catch (error) {
     return finding("base-dirs", null, "problem", errorMessage(error), {

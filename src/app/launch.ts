@@ -24,6 +24,8 @@ const RUN_SESSION_VAR = "CCP_RUN_SESSION";
 const MAX_DEPTH = 4;
 /** The launch path refreshes only a token that expires within this (claude starts in a few seconds). */
 export const LAUNCH_REFRESH_WITHIN_MS = 60_000;
+/** How long the launch path waits for the refresh locks (the token request itself gets 30 s). */
+export const LAUNCH_LOCK_WAIT_MS = 10_000;
 /** How long `ccp run` keeps trying to close its session row on a database someone holds locked. */
 export const CHECK_IN_PATIENCE_MS = 5 * 60_000;
 
@@ -83,6 +85,8 @@ async function refreshForLaunch(env: Env, db: Db, account: AccountRow, ownSessio
   if (!(await expiresSoon(store, account.configDir, Date.now(), LAUNCH_REFRESH_WITHIN_MS))) return;
   const outcome = await refreshIdleAccount(env, db, store, account, {
     refreshIfExpiresWithinMs: LAUNCH_REFRESH_WITHIN_MS,
+    // A lock held this long is a claude refreshing this very token: it will hand it over.
+    lockWaitMs: LAUNCH_LOCK_WAIT_MS,
   });
   if (outcome.status === "needs-login") {
     log.warn(

@@ -14,7 +14,7 @@ import { type Db, writeTx } from "../store/db.ts";
 import { updateHealth } from "../store/health.ts";
 import { refreshIdentity } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
-import { restoreTerminal, stopChild } from "./login.ts";
+import { EXIT_BY_SIGNAL, restoreTerminal, stopChild } from "./login.ts";
 import { type PollResult, pollAccount, recordPoll } from "./sample.ts";
 import { LIVE_SAMPLE_TIMEOUT_MS } from "./select.ts";
 
@@ -102,10 +102,20 @@ export async function reloginAccount(
   // claude's own messages ("Login successful.") go to stderr: stdout carries data only.
   const child = Bun.spawn([claudeBin, ...args], { env: childEnv, stdio: ["inherit", 2, "inherit"] });
   let cancelled = false;
+  let terminatedBy: "SIGTERM" | "SIGHUP" | undefined;
   const onInt = (): void => {
     cancelled = true;
   };
+  // The terminal closing (SIGHUP) or a kill (SIGTERM): stop and reap the login claude ourselves.
+  const onTerm = (): void => {
+    terminatedBy = "SIGTERM";
+  };
+  const onHup = (): void => {
+    terminatedBy = "SIGHUP";
+  };
   process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  process.on("SIGHUP", onHup);
   let landed = false;
   try {
     for (;;) {
@@ -115,14 +125,24 @@ export async function reloginAccount(
         landed = true;
         break;
       }
-      if (cancelled || child.exitCode !== null || child.signalCode !== null) break;
+      if (cancelled || terminatedBy || child.exitCode !== null || child.signalCode !== null) break;
       await Bun.sleep(POLL_MS);
     }
     await stopChild(child);
     restoreTerminal();
   } finally {
     process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+    process.off("SIGHUP", onHup);
     await stopChild(child);
+  }
+  if (terminatedBy) {
+    // A login that landed is stored in the account's own dir either way; only say how it ended.
+    if (landed)
+      writeTx(db, () => updateHealth(db, account.id, Date.now(), { needsLogin: false, lastError: null }));
+    throw new CcpError("cancelled", `ccp login was ended by ${terminatedBy}.`, {
+      exitCode: EXIT_BY_SIGNAL[terminatedBy],
+    });
   }
   if (!landed) {
     if (cancelled || child.signalCode === "SIGINT" || child.exitCode === 130) {

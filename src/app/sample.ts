@@ -137,6 +137,7 @@ export function recordPoll(db: Db, result: PollResult): boolean {
       scoped7Pct: s?.scoped7?.pct ?? null,
       scoped7ResetAtMs: s?.scoped7?.resetAtMs ?? null,
       scoped7Model: s?.scoped7?.model ?? null,
+      scoped7Buckets: s && s.scopedBuckets.length > 0 ? s.scopedBuckets : null,
       extraUsageEnabled: s?.extraUsageEnabled ?? null,
       error: result.error,
     },

@@ -75,6 +75,7 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
               g.scoped7Pct === null
                 ? null
                 : { pct: g.scoped7Pct, resetAtMs: g.scoped7ResetAtMs, model: g.scoped7Model ?? "" },
+            scoped7Buckets: g.scoped7Buckets ?? undefined,
           }
         : null,
       history: [],

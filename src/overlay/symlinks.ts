@@ -355,12 +355,34 @@ function withCollisions(conflict: OverlayConflict, merged: MergeIntoBaseResult[]
 
 /**
  * Creates every missing shared dir of `SHARED_BASE_DIRS` in the base (empty, 0700), so the first
- * pooled session writes through a link instead of into a per-account dir. Never creates
- * `~/.claude` itself and never touches an entry that exists (a file in the way is reported).
+ * pooled session writes through a link instead of into a per-account dir; a missing `~/.claude`
+ * is created first. Never touches an entry that exists (a file in the way is reported).
  */
 export function ensureBaseSharedDirs(baseDir: string): BaseDirsResult {
   const dir = resolve(baseDir);
-  const result: BaseDirsResult = { base: readBaseState(dir), created: [], present: [], blocked: [] };
+  const result: BaseDirsResult = {
+    base: readBaseState(dir),
+    createdBase: false,
+    created: [],
+    present: [],
+    blocked: [],
+  };
+  if (result.base === "missing") {
+    // A machine where plain claude never ran (the alias sends every session to the pool): without
+    // the folder nothing could be shared, so it is made the way claude makes it. Never its parent.
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+      result.createdBase = true;
+    } catch (cause) {
+      if (errnoCode(cause) !== "EEXIST") {
+        throw new CcpError("failure", `Cannot create ${dir}: ${(cause as Error).message}.`, {
+          hint: `Create the folder yourself (\`mkdir ${dir}\`) so accounts can share it.`,
+          cause,
+        });
+      }
+    }
+    result.base = readBaseState(dir);
+  }
   if (result.base !== "present") return result;
   for (const name of SHARED_BASE_DIRS) {
     const path = join(dir, name);
@@ -393,6 +415,8 @@ export function ensureBaseSharedDirs(baseDir: string): BaseDirsResult {
 
 export interface BaseDirsResult {
   base: BaseState;
+  /** `~/.claude` itself did not exist and was created (empty, 0700). */
+  createdBase: boolean;
   created: string[];
   present: string[];
   /** Names held by something that is not a dir (a file, a link to nowhere): left alone. */

@@ -96,21 +96,46 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
   const sampled = latest !== null;
   const w5 = viewWindow(latest?.util5Pct ?? null, latest?.reset5AtMs ?? null, WINDOW_5H_MS, sampled, nowMs);
   const w7 = viewWindow(latest?.util7Pct ?? null, latest?.reset7AtMs ?? null, WINDOW_7D_MS, sampled, nowMs);
-  const scopedIn = latest?.scoped7 ?? null;
-  const scoped = scopedIn === null ? null : { ...scopedIn };
-  const ws = scoped === null ? null : viewWindow(scoped.pct, scoped.resetAtMs, WINDOW_7D_MS, sampled, nowMs);
+  // Every per-model bucket binds: the one with the least headroom now is the one that counts.
+  const buckets = [...(latest?.scoped7 ? [latest.scoped7] : []), ...(latest?.scoped7Buckets ?? [])];
+  const bucketViews = buckets.map((b) => ({
+    bucket: b,
+    view: viewWindow(b.pct, b.resetAtMs, WINDOW_7D_MS, sampled, nowMs),
+  }));
+  const worst = bucketViews.reduce<(typeof bucketViews)[number] | null>(
+    (acc, bv) =>
+      acc === null ||
+      bv.view.raw < acc.view.raw ||
+      (bv.view.raw === acc.view.raw && bv.view.eff < acc.view.eff)
+        ? bv
+        : acc,
+    null,
+  );
+  const scoped = worst === null ? null : { ...worst.bucket };
+  const ws = worst === null ? null : worst.view;
+  const minEffScoped = bucketViews.reduce<WindowView | null>(
+    (acc, bv) => (acc === null || bv.view.eff < acc.eff ? bv.view : acc),
+    null,
+  );
 
   const eff5 = w5.eff;
   const raw5 = w5.raw;
   // The 7d figures come from whichever window binds: the all-model one or a model's own.
-  const bind7 = ws !== null && ws.eff < w7.eff ? ws : w7;
+  const bind7 = minEffScoped !== null && minEffScoped.eff < w7.eff ? minEffScoped : w7;
   const eff7 = bind7.eff;
   const raw7 = ws === null ? w7.raw : Math.min(w7.raw, ws.raw);
 
   const exhaustedViews: Array<[WindowKey, WindowView]> = [];
   if (w5.exhausted) exhaustedViews.push(["5h", w5]);
   if (w7.exhausted) exhaustedViews.push(["7d", w7]);
-  if (ws?.exhausted) exhaustedViews.push(["7d-scoped", ws]);
+  const exhaustedBuckets = bucketViews.filter((bv) => bv.view.exhausted);
+  if (exhaustedBuckets.length > 0) {
+    // Back only when the last spent bucket resets (unknown when any reset time is missing).
+    const until = exhaustedBuckets.every((bv) => bv.view.resetAtMs !== null)
+      ? Math.max(...exhaustedBuckets.map((bv) => bv.view.resetAtMs as number))
+      : null;
+    exhaustedViews.push(["7d-scoped", { ...(exhaustedBuckets[0]?.view as WindowView), resetAtMs: until }]);
+  }
   const exhausted = exhaustedViews.length > 0;
   let exhaustedUntilMs: number | null = null;
   if (exhausted && exhaustedViews.every(([, v]) => v.resetAtMs !== null)) {

@@ -16,6 +16,8 @@ export interface UsageSnapshot {
   util7Pct: number | null;
   reset7AtMs: number | null;
   scoped7?: ScopedWeekly | null;
+  /** Every per-model weekly bucket; each binds, and the score folds them all (with `scoped7`). */
+  scoped7Buckets?: readonly ScopedWeekly[];
 }
 
 export interface BurnSample {

@@ -278,7 +278,9 @@ async function spendAndStore(
       }
     }
     // Compare-and-swap: a chain stored by someone else meanwhile (a `claude /login`, a writer that
-    // ignores the locks) is newer than ours by definition and is kept.
+    // ignores the locks) is newer than ours by definition and is kept. The token is spent by now:
+    // if claude's storage lock cannot be had within the wait, the swap goes ahead without it
+    // rather than lose the new pair.
     const storage = await acquireStorageWriteLock(configDir, STORAGE_LOCK_WAIT_MS).catch(() => null);
     try {
       let now: CredentialBlob | undefined;

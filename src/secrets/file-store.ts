@@ -92,7 +92,8 @@ async function writeTarget(configDir: string): Promise<{ path: string; dir: stri
     const code = errnoCode(error);
     if (code !== "ENOENT" && code !== "ENOTDIR") throw ioError("check", path, error);
   }
-  const base = join(homedir(), ".claude", CREDENTIALS_FILE_NAME);
+  // HOME as the process sees it now (os.homedir() may not follow a changed HOME).
+  const base = join(process.env.HOME || homedir(), ".claude", CREDENTIALS_FILE_NAME);
   if (target !== path && (target === base || (await realpath(base).catch(() => base)) === target)) {
     throw new CcpError("credential", `${path} is a link to plain claude's own credential (${base}).`, {
       hint: "cc-pool never writes that file. Remove the link and log the account in on its own (`ccp add`).",
@@ -108,6 +109,19 @@ function tempPathFor(target: string): string {
 const OUR_TEMP = /^(.+)\.(\d+)\.[0-9a-f]+\.tmp$/;
 // Claude Code's own temp names for the same file (`.credentials.json.tmp.<...>`).
 const CLAUDE_TEMP = /^(.+)\.tmp\.[\w.-]+$/;
+
+/**
+ * Writes all of `data` at offset 0. A full disk may make write() return short without an error:
+ * that is turned into ENOSPC instead of a silently truncated file.
+ */
+async function writeFully(handle: FileHandle, data: Buffer): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, done);
+    if (bytesWritten <= 0) throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    done += bytesWritten;
+  }
+}
 
 /**
  * A temp file with `reserveBytes` of blanks written and fsynced: on a full disk this fails here,
@@ -131,7 +145,7 @@ async function prepareFileWrite(configDir: string, reserveBytes: number): Promis
     handle = await open(tempPath, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
     // The umask cannot widen 0600, but a restrictive one could narrow it: set it explicitly.
     await handle.chmod(0o600);
-    await handle.write(Buffer.alloc(Math.max(1024, reserveBytes), 0x20), 0, undefined, 0);
+    await writeFully(handle, Buffer.alloc(Math.max(1024, reserveBytes), 0x20));
     await handle.sync();
   } catch (error) {
     await discard();
@@ -143,9 +157,15 @@ async function prepareFileWrite(configDir: string, reserveBytes: number): Promis
       if (done || !handle) throw new Error("stage after discard");
       const data = Buffer.from(serializeBlob(blob, path), "utf8");
       try {
-        await handle.write(data, 0, data.length, 0);
+        await writeFully(handle, data);
         await handle.truncate(data.length);
         await handle.sync();
+        // Read back before it can replace anything: a short or failed write must never be renamed
+        // over a good credential.
+        const back = Buffer.alloc(data.length + 1);
+        const { bytesRead } = await handle.read(back, 0, back.length, 0);
+        if (bytesRead !== data.length || !back.subarray(0, bytesRead).equals(data))
+          throw Object.assign(new Error("the staged credential did not read back intact"), { code: "EIO" });
         await handle.close();
         handle = undefined;
         staged = true;

@@ -104,6 +104,13 @@ export const MIGRATIONS: readonly string[] = [
      FROM usage_samples g WHERE g.account_id = account_usage.account_id AND g.status = 'ok'
      ORDER BY g.taken_at_ms DESC, g.id DESC LIMIT 1);
   `,
+  // Every per-model weekly bucket of a sample (seven_day_opus, seven_day_sonnet, weekly_scoped
+  // limits …), as a JSON array of {pct, resetAtMs, model}: the score folds them all, since the one
+  // that binds can change when another resets. The scoped7_* columns keep the fullest one.
+  `
+  ALTER TABLE usage_samples ADD COLUMN scoped7_buckets TEXT;
+  ALTER TABLE account_usage ADD COLUMN scoped7_buckets TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,6 @@
 import { burnRate5h } from "../score/burn-rate.ts";
 import { BURN_WINDOW_MS } from "../score/constants.ts";
-import type { BurnSample } from "../score/types.ts";
+import type { BurnSample, ScopedWeekly } from "../score/types.ts";
 import type { Db } from "./db.ts";
 import { FUTURE_SKEW_MS } from "../clock-skew.ts";
 
@@ -17,6 +17,8 @@ export interface UsageSampleRow {
   scoped7Pct: number | null;
   scoped7ResetAtMs: number | null;
   scoped7Model: string | null;
+  /** Every per-model weekly bucket of the sample; absent or null when it had none (or predates them). */
+  scoped7Buckets?: ScopedWeekly[] | null;
   extraUsageEnabled: boolean | null;
   error: string | null;
 }
@@ -32,8 +34,34 @@ interface RawSample {
   scoped7_pct: number | null;
   scoped7_reset_at_ms: number | null;
   scoped7_model: string | null;
+  scoped7_buckets?: string | null;
   extra_usage_enabled: number | null;
   error: string | null;
+}
+
+/** The stored bucket list; anything that does not read back as one is dropped, never fatal. */
+function parseBuckets(text: string | null | undefined): ScopedWeekly[] | null {
+  if (!text) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!Array.isArray(value)) return null;
+    const out = value.filter(
+      (b): b is ScopedWeekly =>
+        b !== null &&
+        typeof b === "object" &&
+        typeof b.pct === "number" &&
+        Number.isFinite(b.pct) &&
+        (b.resetAtMs === null || typeof b.resetAtMs === "number") &&
+        typeof b.model === "string",
+    );
+    return out.length > 0 ? out.map((b) => ({ pct: b.pct, resetAtMs: b.resetAtMs, model: b.model })) : null;
+  } catch {
+    return null;
+  }
+}
+
+function bucketsText(buckets: ScopedWeekly[] | null | undefined): string | null {
+  return buckets && buckets.length > 0 ? JSON.stringify(buckets) : null;
 }
 
 function toRow(r: RawSample): UsageSampleRow {
@@ -48,6 +76,7 @@ function toRow(r: RawSample): UsageSampleRow {
     scoped7Pct: r.scoped7_pct,
     scoped7ResetAtMs: r.scoped7_reset_at_ms,
     scoped7Model: r.scoped7_model,
+    scoped7Buckets: parseBuckets(r.scoped7_buckets),
     extraUsageEnabled: r.extra_usage_enabled === null ? null : r.extra_usage_enabled === 1,
     error: r.error,
   };
@@ -60,8 +89,8 @@ function toRow(r: RawSample): UsageSampleRow {
 export function insertSample(db: Db, s: UsageSampleRow, nowMs?: number): void {
   db.run(
     `INSERT INTO usage_samples (account_id, taken_at_ms, status, util5_pct, reset5_at_ms, util7_pct, reset7_at_ms,
-       scoped7_pct, scoped7_reset_at_ms, scoped7_model, extra_usage_enabled, error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       scoped7_pct, scoped7_reset_at_ms, scoped7_model, scoped7_buckets, extra_usage_enabled, error)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       s.accountId,
       s.takenAtMs,
@@ -73,6 +102,7 @@ export function insertSample(db: Db, s: UsageSampleRow, nowMs?: number): void {
       s.scoped7Pct,
       s.scoped7ResetAtMs,
       s.scoped7Model,
+      bucketsText(s.scoped7Buckets),
       s.extraUsageEnabled === null ? null : s.extraUsageEnabled ? 1 : 0,
       s.error,
     ],
@@ -102,7 +132,8 @@ export function latestUsage(db: Db): Map<number, LatestUsage> {
   const rows = db
     .query<RawLatest, []>(
       `SELECT account_id, good_at_ms AS taken_at_ms, 'ok' AS status, util5_pct, reset5_at_ms, util7_pct,
-         reset7_at_ms, scoped7_pct, scoped7_reset_at_ms, scoped7_model, extra_usage_enabled, NULL AS error,
+         reset7_at_ms, scoped7_pct, scoped7_reset_at_ms, scoped7_model, scoped7_buckets, extra_usage_enabled,
+         NULL AS error,
          newest_at_ms, newest_status, newest_error, burn5_pct_per_hour
        FROM account_usage`,
     )
@@ -168,7 +199,8 @@ function updateLatest(db: Db, s: UsageSampleRow, nowMs: number | undefined): voi
   );
   db.run(
     `UPDATE account_usage SET good_at_ms = ?, util5_pct = ?, reset5_at_ms = ?, util7_pct = ?, reset7_at_ms = ?,
-       scoped7_pct = ?, scoped7_reset_at_ms = ?, scoped7_model = ?, extra_usage_enabled = ?, burn5_pct_per_hour = ?
+       scoped7_pct = ?, scoped7_reset_at_ms = ?, scoped7_model = ?, scoped7_buckets = ?, extra_usage_enabled = ?,
+       burn5_pct_per_hour = ?
      WHERE account_id = ? AND (good_at_ms IS NULL OR good_at_ms <= ? OR good_at_ms > ?)`,
     [
       s.takenAtMs,
@@ -179,6 +211,7 @@ function updateLatest(db: Db, s: UsageSampleRow, nowMs: number | undefined): voi
       s.scoped7Pct,
       s.scoped7ResetAtMs,
       s.scoped7Model,
+      bucketsText(s.scoped7Buckets),
       s.extraUsageEnabled === null ? null : s.extraUsageEnabled ? 1 : 0,
       burn,
       s.accountId,

@@ -26,6 +26,8 @@ export interface UsageSnapshot {
   util7Pct: number | null;
   reset7AtMs: number | null;
   scoped7: ScopedWeeklyUsage | null;
+  /** Every per-model weekly bucket, fullest first (`scoped7` is the first). */
+  scopedBuckets: ScopedWeeklyUsage[];
   extraUsageEnabled: boolean | null;
   extraUsage: ExtraUsageInfo | null;
   /** Values the parser had to correct (a percent outside 0-100, a reset time no date can hold). */
@@ -253,21 +255,22 @@ export function parseUsagePayload(json: unknown): UsageSnapshot {
   if (!payload.seven_day && weeklyAll) seven = limitWindow(weeklyAll.limit, weeklyAll.index, adjusted);
 
   let scoped7: ScopedWeeklyUsage | null = null;
-  for (const bucket of readModelWindows(payload, adjusted)) {
+  const scopedBuckets = readModelWindows(payload, adjusted);
+  for (const bucket of scopedBuckets) {
     if (scoped7 === null || bucket.pct > scoped7.pct) scoped7 = bucket;
   }
   for (const { limit, index } of limits) {
     const model = limit.scope?.model?.display_name?.trim();
     if (limit.kind !== "weekly_scoped" || !model || limit.percent == null) continue;
-    const pct = clampPct(limit.percent, `limits.${index}.percent`, adjusted) ?? 0;
-    if (scoped7 === null || pct > scoped7.pct) {
-      scoped7 = {
-        pct,
-        resetAtMs: boundedResetAtMs(limit.resets_at, `limits.${index}.resets_at`, adjusted),
-        model,
-      };
-    }
+    const bucket = {
+      pct: clampPct(limit.percent, `limits.${index}.percent`, adjusted) ?? 0,
+      resetAtMs: boundedResetAtMs(limit.resets_at, `limits.${index}.resets_at`, adjusted),
+      model,
+    };
+    scopedBuckets.push(bucket);
+    if (scoped7 === null || bucket.pct > scoped7.pct) scoped7 = bucket;
   }
+  scopedBuckets.sort((a, b) => b.pct - a.pct);
 
   const extra = payload.extra_usage;
   return {
@@ -276,6 +279,7 @@ export function parseUsagePayload(json: unknown): UsageSnapshot {
     util7Pct: seven.pct,
     reset7AtMs: seven.resetAtMs,
     scoped7,
+    scopedBuckets,
     extraUsageEnabled: extra?.is_enabled ?? null,
     extraUsage: extra
       ? {

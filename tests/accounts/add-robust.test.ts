@@ -69,6 +69,7 @@ test("a derived name already taken (with its -N suffix too) gets a free name; th
     ccp(w, ["add", "--yes", "--run-login", "--no-alias", "--no-service", "--allow-duplicate", ...extra]);
   expect((await add()).code).toBe(0);
   // The issue's case: `e@x.com` and `e@x.com-3` exist; the third account would be `e@x.com-3`.
+  // (The same login added again on purpose, so every add derives the same name.)
   expect((await add(["--label", "e@x.com-3"])).code).toBe(0);
   const r = await add();
   expect(r.code).toBe(0);

@@ -356,12 +356,21 @@ describe("ccp doctor reports what it cannot fix", () => {
     expect(only(tcsh.report, "alias")).toMatchObject({ status: "info" });
   });
 
-  test("no ~/.claude at all: nothing to share is information", async () => {
+  test("no ~/.claude at all: reported; --fix creates it with its shared folders, then links them", async () => {
     const w = makeWorld({ base: { dir: false } });
     await addAccountDirect(w, { email: "a@gmail.com", label: "one" });
+    // addAccountDirect prepared the dir as `ccp add` does, which created ~/.claude: undo that.
+    rmSync(join(w.home, ".claude"), { recursive: true });
+    const found = await doctorJson(w, [], undefined);
+    expect(found.code).toBe(1);
+    expect(only(found.report, "base")).toMatchObject({ status: "problem", fixable: true });
+    expect(existsSync(join(w.home, ".claude"))).toBe(false);
+
     const { code, report } = await doctorJson(w, ["--fix"]);
     expect(code).toBe(0);
-    expect(only(report, "base").status).toBe("info");
-    expect(existsSync(join(w.home, ".claude"))).toBe(false);
+    expect(only(report, "base-dirs").changed).toContain(`created ${join(w.home, ".claude")}`);
+    expect(readlinkSync(join(w.accountsDir, "acct-01", "projects"))).toBe(
+      join(w.home, ".claude", "projects"),
+    );
   });
 });

@@ -154,6 +154,32 @@ describe("accounts that need a new login", () => {
     expect(fake.requests.some((q) => q.path === USAGE_PATH && q.chainId === token.chainId)).toBe(true);
   });
 
+  test("SIGTERM while the login runs: the login claude is stopped, exit 143, the old login untouched", async () => {
+    const { CLI_ENTRY, baseEnv } = await import("../helpers/cli.ts");
+    const w = world();
+    const account = await addAccountDirect(w, { email: "gail@gmail.com", label: "gail" });
+    markNeedsLogin(w, account.id);
+    const before = await createFileStore().read(account.configDir);
+    const record = join(tempDir(), "login.jsonl");
+    const proc = Bun.spawn([process.execPath, CLI_ENTRY, "login", "gail"], {
+      env: baseEnv({ ...w.vars, FAKE_LOGIN_MODE: "hang", FAKE_LOGIN_RECORD: record }),
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!existsSync(record) && Date.now() < deadline) await Bun.sleep(50);
+      expect(existsSync(record)).toBe(true);
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(143);
+      expect(await new Response(proc.stderr).text()).toContain("ccp login was ended by SIGTERM");
+      expect(await createFileStore().read(account.configDir)).toEqual(before);
+    } finally {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+    }
+  });
+
   test("refuses plain ~/.claude and unknown accounts", async () => {
     const w = world();
     await addAccountDirect(w, { email: "dave@gmail.com", label: "dave" });

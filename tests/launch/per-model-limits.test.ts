@@ -74,3 +74,32 @@ describe("per-model weekly limits", () => {
     expect(run.stderr).toContain("Selected solo · 5h 10% used · 7d 50% used\n");
   });
 });
+
+describe("several per-model limits", () => {
+  test("when one model's limit resets, another spent one still keeps the account out", async () => {
+    const { openDb } = await import("../../src/store/db.ts");
+    const { DAEMON_HEARTBEAT_KEY, setMeta } = await import("../../src/store/meta.ts");
+    const { join } = await import("node:path");
+    const pool = await makePool(fake, [{ name: "a" }, { name: "b" }], { PATH: pathWith(claudeDir) });
+    const [a, b] = pool.accounts;
+    const soonMs = Date.now() + 1_500;
+    fake.setUsage(a?.token.accessToken as string, {
+      ...(usagePayload(5, 10, null) as Record<string, unknown>),
+      seven_day_opus: { utilization: 100, resets_at: new Date(soonMs).toISOString() },
+      seven_day_sonnet: { utilization: 100, resets_at: new Date(Date.now() + 2 * DAY_MS).toISOString() },
+    });
+    fake.setUsage(b?.token.accessToken as string, usagePayload(40, 40, null));
+    expect((await runCli(["status", "--json"], { env: pool.vars })).code).toBe(0);
+    // A daemon keeps the data: nothing is sampled again, the stored buckets must carry the truth.
+    const db = openDb(join(pool.vars.CCP_HOME as string, "pool.db"));
+    try {
+      setMeta(db, DAEMON_HEARTBEAT_KEY, String(Date.now() + 60_000));
+    } finally {
+      db.close();
+    }
+    while (Date.now() <= soonMs) await Bun.sleep(100);
+    const select = await runCli(["select"], { env: pool.vars });
+    expect(select.code).toBe(0);
+    expect(select.stdout).toBe(`${b?.configDir}\n`);
+  });
+});

@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { CcpError } from "../../src/errors.ts";
+import { SHARED_BASE_DIRS } from "../../src/overlay/policy.ts";
 import {
   checkOverlay,
   ensureBaseSharedDirs,
@@ -368,11 +369,20 @@ describe("ensureBaseSharedDirs", () => {
     expectSacredUnchanged(home, before);
   });
 
-  test("never creates ~/.claude itself", () => {
-    setUp({ dir: false });
-    expect(ensureBaseSharedDirs(join(home, ".claude")).base).toBe("missing");
-    expect(existsSync(join(home, ".claude"))).toBe(false);
-    expectSacredUnchanged(home, before);
+  test("a missing ~/.claude is created (0700) with its shared dirs, and nothing else", () => {
+    setUp({ dir: false, claudeJson: false });
+    const result = ensureBaseSharedDirs(join(home, ".claude"));
+    expect(result.createdBase).toBe(true);
+    expect(result.base).toBe("present");
+    expect(lstatSync(join(home, ".claude")).mode & 0o777).toBe(0o700);
+    expect(readdirSync(join(home, ".claude")).sort()).toEqual([...SHARED_BASE_DIRS].sort());
+    expect(existsSync(join(home, ".claude.json"))).toBe(false);
+  });
+
+  test("never creates the home dir above ~/.claude", () => {
+    const missingHome = join(makeTempHome(), "gone");
+    expect(() => ensureBaseSharedDirs(join(missingHome, ".claude"))).toThrow(CcpError);
+    expect(existsSync(missingHome)).toBe(false);
   });
 
   test("a file where a shared dir belongs is reported and kept", () => {

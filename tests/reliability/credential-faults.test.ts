@@ -22,7 +22,9 @@ import { recoverIfInterrupted } from "../../src/secrets/credential-write.ts";
 import { createFileStore } from "../../src/secrets/file-store.ts";
 import type { CredentialBlob } from "../../src/secrets/types.ts";
 import { refreshAccountToken, type RefreshOutcome } from "../../src/usage/refresh.ts";
-import { tempDir } from "../helpers/cli.ts";
+import { runCli, tempDir } from "../helpers/cli.ts";
+import { pathWith, standInClaudeDir } from "../helpers/claude-bin.ts";
+import { makePool } from "../helpers/pool.ts";
 import {
   type FakeAnthropic,
   type IssuedToken,
@@ -72,8 +74,10 @@ interface Account {
   token: IssuedToken;
 }
 
-function blobOf(token: IssuedToken): CredentialBlob {
+function blobOf(token: IssuedToken, padding = 0): CredentialBlob {
   return {
+    // Claude keeps MCP servers' OAuth state in the same blob; with a few servers it spans pages.
+    ...(padding > 0 ? { mcpOAuth: { "server|pad": { state: "p".repeat(padding) } } } : {}),
     claudeAiOauth: {
       accessToken: token.accessToken,
       refreshToken: token.refreshToken,
@@ -84,11 +88,15 @@ function blobOf(token: IssuedToken): CredentialBlob {
   };
 }
 
-async function makeAccount(root = tempDir("faults-"), expiresInMs = 2 * 60_000): Promise<Account> {
+async function makeAccount(
+  root = tempDir("faults-"),
+  expiresInMs = 2 * 60_000,
+  padding = 0,
+): Promise<Account> {
   const configDir = join(root, "accounts", "acct-01");
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const token = fake.issueToken({ expiresInMs });
-  await store.write(configDir, blobOf(token));
+  await store.write(configDir, blobOf(token, padding));
   return { root, configDir, lockPath: join(root, "locks", "acct-01.refresh.lock"), token };
 }
 
@@ -180,9 +188,8 @@ describe("SIGKILL at each step of a refresh", () => {
         // The answer existed only in the killed process's memory: the server rotated, and no
         // client could have kept that pair. The stored login is left as it was (not wiped).
         expect(intact).toBe(false);
-        t.lost -= 1;
         t.notes.push(
-          "after-answer: the rotated pair lived only in the killed process, stored login left untouched",
+          "the 1 lost is the kill right after the answer, before its first write: the server had rotated and the new pair lived only in the killed process; the stored login was left untouched, never wiped",
         );
         expect((await store.read(account.configDir))?.claudeAiOauth?.refreshToken).toBe(
           account.token.refreshToken,
@@ -216,7 +223,8 @@ describe("a full disk at each step (a real tmpfs)", () => {
         const mounted = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mount]);
         expect(mounted.exitCode).toBe(0);
         try {
-          const account = await makeAccount(mount);
+          // A blob of several pages, so its write needs blocks the full disk no longer has.
+          const account = await makeAccount(mount, undefined, 12 * 1024);
           fake.fault("slow-rotate", { path: TOKEN_PATH, delayMs: 200 });
           const run = await runWorker(
             account,
@@ -258,6 +266,64 @@ describe("a full disk at each step (a real tmpfs)", () => {
     );
   }
 });
+
+test.skipIf(process.getuid?.() !== 0)(
+  "`ccp run` with CCP_HOME on a disk that fills while its refresh is in flight: claude's status, the new login stored",
+  async () => {
+    const t = tally("disk full at each refresh step");
+    const outer = tempDir("tmpfs-run-");
+    const mount = join(outer, "mnt");
+    mkdirSync(mount);
+    expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount]).exitCode).toBe(0);
+    try {
+      const pool = await makePool(
+        fake,
+        [{ name: "tight", util5Pct: 10, util7Pct: 10, expiresInMs: 30_000 }],
+        {
+          CCP_HOME: join(mount, ".cc-pool"),
+          PATH: pathWith(standInClaudeDir()),
+        },
+      );
+      const account = pool.accounts[0]!;
+      fake.fault("slow-rotate", { path: TOKEN_PATH, delayMs: 1_500 });
+      const run = runCli(["run"], {
+        env: { ...pool.vars, FAKE_CLAUDE_EXIT: "3" },
+        cwd: tempDir(),
+        timeoutMs: 60_000,
+      });
+      // The refresh is out (the fake logs a request when it answers; the lock dir appears first).
+      const lockDir = join(account.configDir, ".oauth_refresh.lock");
+      for (const deadline = Date.now() + 20_000; !existsSync(lockDir) && Date.now() < deadline; )
+        await Bun.sleep(10);
+      await Bun.sleep(300);
+      let i = 0;
+      try {
+        for (;;) writeFileSync(join(mount, `filler-${i++}`), Buffer.alloc(16 * 1024, 1));
+      } catch {
+        // Full.
+      }
+      try {
+        for (;;) writeFileSync(join(mount, `filler-${i++}`), "x");
+      } catch {
+        // Not a byte left.
+      }
+      const r = await run;
+      t.injected += 1;
+      expect(r.code).toBe(3);
+      expect(r.stderr).not.toContain("Unexpected error");
+      const chain = fake.chain(account.token.chainId);
+      const stored = (await store.read(account.configDir))?.claudeAiOauth;
+      if (!(chain.alive && stored?.refreshToken === chain.current.refreshToken)) t.lost += 1;
+      expect(chain).toMatchObject({ alive: true, refreshCount: 1, invalidGrantCount: 0 });
+      expect(stored?.refreshToken).toBe(chain.current.refreshToken);
+    } finally {
+      fake.clearFaults();
+      Bun.spawnSync(["umount", "-l", mount]);
+      rmSync(outer, { recursive: true, force: true });
+    }
+  },
+  60_000,
+);
 
 describe("slow and dropped token answers", () => {
   test("an answer after 9 s (past the old 8 s limit) is waited for and stored", async () => {

@@ -2,8 +2,9 @@
 // is overwritten.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SHARED_BASE_DIRS } from "../../src/overlay/policy.ts";
 import { SCHEMA_VERSION } from "../../src/store/migrations.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { pathWith, standInClaudeDir } from "../helpers/claude-bin.ts";
@@ -135,18 +136,19 @@ describe("damaged files around the pool", () => {
     expect(failures).toEqual([]);
   });
 
-  test("a missing ~/.claude: launches work and nothing creates it", async () => {
+  test("a missing ~/.claude: launches work and create it with only its shared folders", async () => {
     const pool = await freshPool();
     rmSync(join(pool.home, ".claude"), { recursive: true });
     const r = await runCli(["run"], { env: pool.vars });
     check("missing ~/.claude", r.code === 0, `exit ${r.code}: ${r.stderr}`);
-    let exists = true;
-    try {
-      readFileSync(join(pool.home, ".claude"));
-    } catch (e) {
-      exists = (e as NodeJS.ErrnoException).code !== "ENOENT";
-    }
-    check("missing ~/.claude", !exists, "~/.claude was created");
+    // Without it nothing could be shared (plain claude never ran here): cc-pool makes it, empty
+    // but for the shared folders, never anything that plain claude would read as its own.
+    const entries = readdirSync(join(pool.home, ".claude")).sort();
+    check(
+      "missing ~/.claude",
+      entries.join(",") === [...SHARED_BASE_DIRS].sort().join(","),
+      entries.join(","),
+    );
     expect(failures).toEqual([]);
   });
 

@@ -14,7 +14,7 @@ const outcome = await refreshAccountToken({
   lockPath,
   tokenUrl,
   force: force === "force",
-  timeoutMs: Number(process.env.WORKER_TIMEOUT_MS ?? 30_000),
+  timeoutMs: process.env.WORKER_TIMEOUT_MS ? Number(process.env.WORKER_TIMEOUT_MS) : undefined,
   lockWaitMs: Number(process.env.WORKER_LOCK_WAIT_MS ?? 30_000),
 });
 process.stdout.write(`${JSON.stringify(outcome)}\n`);

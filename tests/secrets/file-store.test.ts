@@ -6,6 +6,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -116,5 +117,27 @@ describe("file store", () => {
     expect(store.locate(ghost)).toEqual(locateCredentialFile(ghost));
     expect(credentialsFilePath("/x/")).toBe("/x/.credentials.json");
     expect(() => credentialsFilePath("relative/dir")).toThrow(CcpError);
+  });
+});
+
+describe("file store: a .credentials.json that is a symlink", () => {
+  test("a link into plain claude's own credential is refused, and that file is left untouched", async () => {
+    const base = join(process.env.HOME as string, ".claude");
+    mkdirSync(base, { recursive: true });
+    const baseCredential = join(base, ".credentials.json");
+    const existed = (() => {
+      try {
+        return readFileSync(baseCredential);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (existed === undefined) writeFileSync(baseCredential, JSON.stringify(fullBlob()), { mode: 0o600 });
+    const before = readFileSync(baseCredential);
+    symlinkSync(baseCredential, join(dir, ".credentials.json"));
+    await expect(store.write(dir, fullBlob())).rejects.toThrow(/plain claude's own credential/);
+    expect(readFileSync(baseCredential)).toEqual(before);
+    expect(readdirSync(base).filter((n) => n.includes(".tmp"))).toEqual([]);
+    if (existed === undefined) rmSync(baseCredential);
   });
 });

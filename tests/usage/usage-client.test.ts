@@ -81,6 +81,10 @@ describe("fetchUsage: success", () => {
       util7Pct: 46.5,
       reset7AtMs: 1_769_587_199_000,
       scoped7: { pct: 80, resetAtMs: 1_769_587_199_000, model: "Opus" },
+      scopedBuckets: [
+        { pct: 80, resetAtMs: 1_769_587_199_000, model: "Opus" },
+        { pct: 1, resetAtMs: Date.UTC(2026, 0, 28, 7, 59, 59), model: "Sonnet" },
+      ],
       extraUsageEnabled: true,
       extraUsage: {
         enabled: true,
