@@ -205,6 +205,24 @@ function damagedDatabase(env: Env, detail: string): Finding {
 
 /** Opens the pool for the account checks, or explains why it cannot be used. */
 function checkDatabase(env: Env): { finding: Finding; db?: Db } {
+  const home = lstatSync(env.ccpHome, { throwIfNoEntry: false });
+  if (
+    home !== undefined &&
+    !home.isDirectory() &&
+    !(home.isSymbolicLink() && kindOf(env.ccpHome) === "dir")
+  ) {
+    return {
+      finding: finding(
+        "database",
+        null,
+        "problem",
+        `CCP_HOME (${env.ccpHome}) exists but is not a directory.`,
+        {
+          fix: "Move it aside, or point CCP_HOME at a directory.",
+        },
+      ),
+    };
+  }
   if (lstatSync(env.dbPath, { throwIfNoEntry: false }) === undefined) {
     return {
       finding: finding("database", null, "info", `No pool yet (${env.dbPath} does not exist).`, {
