@@ -19,7 +19,7 @@ import { type AccountRow, listAccounts } from "../store/accounts.ts";
 import { type Db, assertPlainDbFile, openDb, writeTx } from "../store/db.ts";
 import { refreshIdentity } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
-import { checkDaemon, checkLogins } from "./doctor-checks.ts";
+import { type Scope, checkDaemon, checkLogins, finding } from "./doctor-checks.ts";
 import { loginCommand } from "./login.ts";
 import { whichClaudeWins } from "./claude-shim.ts";
 import {
@@ -83,26 +83,6 @@ export interface DoctorOptions {
 
 const CLAUDE_VERSION_TIMEOUT_MS = 5000;
 const SQLITE_MAGIC = "SQLite format 3\u0000";
-
-type Scope = { id: number; name: string } | null;
-
-function finding(
-  check: FindingCheck,
-  account: Scope,
-  status: FindingStatus,
-  message: string,
-  extra: { fix?: string; fixable?: boolean; changed?: string[] } = {},
-): Finding {
-  return {
-    check,
-    account,
-    status,
-    message,
-    fix: extra.fix ?? null,
-    fixable: extra.fixable ?? false,
-    changed: extra.changed ?? [],
-  };
-}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
