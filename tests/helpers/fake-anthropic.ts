@@ -1,7 +1,7 @@
 // A stand-in for Anthropic on 127.0.0.1: the OAuth usage, profile and token endpoints, a streaming
 // Messages API for the real claude CLI (via ANTHROPIC_BASE_URL), scripted faults, a request log
 // and a control API so a test can steer a copy running in another process.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Server } from "bun";
 
@@ -9,6 +9,10 @@ export const USAGE_PATH = "/api/oauth/usage";
 export const PROFILE_PATH = "/api/oauth/profile";
 export const TOKEN_PATH = "/v1/oauth/token";
 export const MESSAGES_PATH = "/v1/messages";
+/** Where `claude auth login` (claude.ai) sends the browser; the console login uses `/oauth/authorize`. */
+export const AUTHORIZE_PATHS = ["/cai/oauth/authorize", "/oauth/authorize"];
+export const ROLES_PATH = "/api/oauth/claude_cli/roles";
+export const LOGIN_SUCCESS_PATH = "/oauth/code/success";
 export const CONTROL_PREFIX = "/__control/";
 export const FAKE_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 export const DEFAULT_EXPIRES_IN_S = 8 * 3600;
@@ -139,6 +143,12 @@ export interface FakeAnthropic {
   /** Kills a chain as the server would after a reuse: every token of it is rejected from now on. */
   revoke(ref: string): void;
   chain(ref: string): ChainInfo;
+  /** The identity a chain belongs to. */
+  identity(ref: string): FakeIdentity;
+  /** The label (identity) the next browser login signs in as; default `login-<n>`. */
+  setNextLogin(label: string): void;
+  /** Logins completed through the authorize page and code exchange, oldest first. */
+  readonly logins: readonly { label: string; chainId: string }[];
   readonly requests: readonly RecordedRequest[];
   clearRequests(): void;
   stop(): Promise<void>;
@@ -192,6 +202,39 @@ interface Chain {
   profile: unknown;
   /** Unified rate-limit headers sent with this chain's Messages answers (what fills `rate_limits`). */
   rateLimits: RateLimitState | null;
+}
+
+interface AuthCode {
+  challenge: string;
+  redirectUri: string;
+  clientId: string;
+  /** The identity the login signs in as (its chain's label). */
+  label: string;
+  used: boolean;
+}
+
+/** Scopes a claude.ai login grants, as Claude Code 2.1.332 asks for them. */
+export const LOGIN_SCOPE =
+  "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload user:plugins";
+
+export interface FakeIdentity {
+  name: string;
+  accountUuid: string;
+  email: string;
+  organizationUuid: string;
+  organizationName: string;
+}
+
+/** The account a chain belongs to (what profile, roles and a login's code exchange report). */
+function identityOf(chain: { id: string; label: string | null }): FakeIdentity {
+  const name = chain.label ?? chain.id;
+  return {
+    name,
+    accountUuid: `00000000-0000-4000-8000-${chain.id.replace(/\D/g, "").padStart(12, "0")}`,
+    email: `${name}@example.com`,
+    organizationUuid: `org-${chain.id}`,
+    organizationName: `${name}'s Organization`,
+  };
 }
 
 interface TokenRecord {
@@ -285,6 +328,10 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     echoRefreshToken: false,
   };
   let chainCounter = 0;
+  const authCodes = new Map<string, AuthCode>();
+  const logins: { label: string; chainId: string }[] = [];
+  let loginCounter = 0;
+  let nextLoginLabel: string | null = null;
   const acceptedClientIds = new Set<string>();
   let messageCounter = 0;
   const stopping = new AbortController();
@@ -480,21 +527,81 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   function handleProfile(req: Request): Reply {
     const chain = validAccess(bearer(req));
     if (!chain) return { response: apiError(401, "authentication_error", "Invalid bearer token.") };
-    const name = chain.label ?? chain.id;
+    const id = identityOf(chain);
     const profile = chain.profile ?? {
-      account: {
-        uuid: `00000000-0000-4000-8000-${chain.id.replace(/\D/g, "").padStart(12, "0")}`,
-        email: `${name}@example.com`,
-        full_name: name,
-        display_name: name,
-      },
-      organization: {
-        uuid: `org-${chain.id}`,
-        name: `${name}'s Organization`,
-        organization_type: "claude_max",
-      },
+      account: { uuid: id.accountUuid, email: id.email, full_name: id.name, display_name: id.name },
+      organization: { uuid: id.organizationUuid, name: id.organizationName, organization_type: "claude_max" },
     };
     return { response: json(profile) };
+  }
+
+  function handleRoles(req: Request): Reply {
+    const chain = validAccess(bearer(req));
+    if (!chain) return { response: apiError(401, "authentication_error", "Invalid bearer token.") };
+    return {
+      response: json({
+        organization_role: "admin",
+        workspace_role: null,
+        organization_name: identityOf(chain).organizationName,
+      }),
+    };
+  }
+
+  // The browser half of `claude auth login`: the authorize page "signs in" at once as the next
+  // login identity and redirects to the CLI's localhost callback with a one-time code bound to the
+  // PKCE challenge, the redirect URI and the client id, as the real one does.
+  function handleAuthorize(req: Request): Reply {
+    const q = new URL(req.url).searchParams;
+    const redirectUri = q.get("redirect_uri");
+    const challenge = q.get("code_challenge");
+    const state = q.get("state");
+    if (q.get("response_type") !== "code" || !redirectUri || !challenge || !state)
+      return { response: apiError(400, "invalid_request_error", "Missing authorize parameters.") };
+    if (q.get("code_challenge_method") !== "S256")
+      return { response: apiError(400, "invalid_request_error", "Only S256 is supported.") };
+    loginCounter += 1;
+    const code = randomToken("fake-code-");
+    authCodes.set(code, {
+      challenge,
+      redirectUri,
+      clientId: q.get("client_id") ?? "",
+      label: nextLoginLabel ?? `login-${loginCounter}`,
+      used: false,
+    });
+    nextLoginLabel = null;
+    const target = new URL(redirectUri);
+    target.searchParams.set("code", code);
+    target.searchParams.set("state", state);
+    return { response: new Response(null, { status: 302, headers: { location: target.toString() } }) };
+  }
+
+  function handleCodeExchange(
+    fields: Record<string, unknown>,
+    oauthError: (e: string, s?: number) => Reply,
+  ): Reply {
+    const grant = typeof fields.code === "string" ? authCodes.get(fields.code) : undefined;
+    if (!grant || grant.used) return oauthError("invalid_grant");
+    grant.used = true;
+    const verifier = typeof fields.code_verifier === "string" ? fields.code_verifier : "";
+    const challenge = createHash("sha256").update(verifier).digest("base64url");
+    if (challenge !== grant.challenge || fields.redirect_uri !== grant.redirectUri)
+      return oauthError("invalid_grant");
+    if (fields.client_id !== grant.clientId) return oauthError("invalid_client", 401);
+    const pair = issueToken({ label: grant.label, expiresInMs: tokenOptions.expiresInS * 1000 });
+    const chain = findChain(pair.chainId);
+    logins.push({ label: grant.label, chainId: chain.id });
+    const id = identityOf(chain);
+    return {
+      response: json({
+        token_type: "Bearer",
+        access_token: pair.accessToken,
+        refresh_token: pair.refreshToken,
+        expires_in: tokenOptions.expiresInS,
+        scope: LOGIN_SCOPE,
+        account: { uuid: id.accountUuid, email_address: id.email },
+        organization: { uuid: id.organizationUuid, name: id.organizationName },
+      }),
+    };
   }
 
   function handleToken(bodyText: string): Reply {
@@ -504,6 +611,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     });
     const fields = parseObject(bodyText);
     if (!fields) return oauthError("invalid_request");
+    if (fields.grant_type === "authorization_code") return handleCodeExchange(fields, oauthError);
     if (fields.grant_type !== "refresh_token") return oauthError("unsupported_grant_type");
     if (fields.client_id !== FAKE_CLIENT_ID && !acceptedClientIds.has(String(fields.client_id)))
       return oauthError("invalid_client", 401);
@@ -672,6 +780,14 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       return { response: new Response(method === "HEAD" ? null : "ok") };
     if (path === USAGE_PATH && method === "GET") return handleUsage(req);
     if (path === PROFILE_PATH && method === "GET") return handleProfile(req);
+    if (path === ROLES_PATH && method === "GET") return handleRoles(req);
+    if (AUTHORIZE_PATHS.includes(path) && method === "GET") return handleAuthorize(req);
+    if (path === LOGIN_SUCCESS_PATH && method === "GET")
+      return {
+        response: new Response("<html><body>Login successful.</body></html>", {
+          headers: { "content-type": "text/html" },
+        }),
+      };
     if (path === TOKEN_PATH && method === "POST") return handleToken(bodyText);
     if (path === MESSAGES_PATH && method === "POST") return handleMessages(req, bodyText);
     if (path === `${MESSAGES_PATH}/count_tokens` && method === "POST") {
@@ -839,6 +955,11 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     },
     revoke,
     chain: chainInfo,
+    identity: (ref: string) => identityOf(findChain(ref)),
+    setNextLogin(label: string): void {
+      nextLoginLabel = label;
+    },
+    logins,
     requests,
     clearRequests(): void {
       requests.length = 0;

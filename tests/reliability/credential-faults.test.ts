@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -22,7 +23,9 @@ import { recoverIfInterrupted } from "../../src/secrets/credential-write.ts";
 import { createFileStore } from "../../src/secrets/file-store.ts";
 import type { CredentialBlob } from "../../src/secrets/types.ts";
 import { refreshAccountToken, type RefreshOutcome } from "../../src/usage/refresh.ts";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { REPO_ROOT, runCli, tempDir } from "../helpers/cli.ts";
+import { writeFakeBrowser } from "../helpers/fake-browser.ts";
+import { type InterceptProxy, startInterceptProxy } from "../helpers/intercept-proxy.ts";
 import { pathWith, standInClaudeDir } from "../helpers/claude-bin.ts";
 import { makePool } from "../helpers/pool.ts";
 import {
@@ -33,6 +36,45 @@ import {
 } from "../helpers/fake-anthropic.ts";
 
 const WORKER = join(import.meta.dir, "refresh-worker.ts");
+const CLAUDE = realpathSync(join(REPO_ROOT, "node_modules/.bin/claude"));
+
+/** The real `claude auth login` in `configDir`, its browser played by the fake browser. */
+async function realClaudeLogin(
+  configDir: string,
+  proxy: InterceptProxy,
+  scratch: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([CLAUDE, "auth", "login"], {
+    cwd: scratch,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? tempDir("home-"),
+      CLAUDE_CONFIG_DIR: configDir,
+      ANTHROPIC_BASE_URL: fake.url,
+      HTTPS_PROXY: proxy.url,
+      https_proxy: proxy.url,
+      NO_PROXY: "127.0.0.1,localhost",
+      NODE_EXTRA_CA_CERTS: proxy.caPath,
+      DISABLE_AUTOUPDATER: "1",
+      BROWSER: writeFakeBrowser(scratch),
+    },
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 90_000);
+  try {
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+    if (proc.exitCode === null) proc.kill("SIGKILL");
+  }
+}
 const store = createFileStore();
 let fake: FakeAnthropic;
 
@@ -403,6 +445,58 @@ describe("concurrent writers", () => {
       expect(tokensOutside(account)).toEqual([]);
     }
   }, 60_000);
+
+  test("a real `claude auth login` during the refresh wins; cc-pool keeps the newer login", async () => {
+    // The real CLI's whole browser login (authorize page, localhost callback, code exchange,
+    // profile, roles) reaches the fake through the intercepting proxy, with a fake browser.
+    const t = tally("concurrent claude auth login");
+    const proxy = await startInterceptProxy(fake.url);
+    try {
+      const account = await makeAccount();
+      writeFileSync(
+        join(account.configDir, ".claude.json"),
+        JSON.stringify({ hasCompletedOnboarding: true }),
+      );
+      const before = fake.identity(account.token.chainId);
+      fake.setNextLogin("relogin-real");
+      // Long enough for claude to start and finish its login while our request is out.
+      fake.fault("slow-rotate", { path: TOKEN_PATH, delayMs: 20_000 });
+      const faultDir = tempDir("real-login-");
+      let login: { code: number; stdout: string; stderr: string } | null = null;
+      const run = await runWorker(
+        account,
+        { CCP_FAULT_AT: "before-request:pause", CCP_FAULT_DIR: faultDir },
+        true,
+        async () => {
+          await waitForFile(join(faultDir, "before-request.paused"));
+          writeFileSync(join(faultDir, "before-request.go"), "");
+          login = await realClaudeLogin(account.configDir, proxy, faultDir);
+        },
+      );
+      t.injected += 1;
+      expect(login).toMatchObject({ code: 0 });
+      expect(login!.stdout).toContain("Login successful.");
+      const newLogin = fake.logins.find((l) => l.label === "relogin-real");
+      expect(newLogin).toBeDefined();
+      const loginChain = fake.chain(newLogin!.chainId);
+      expect(run.outcome?.status).toBe("kept-newer");
+      const stored = (await store.read(account.configDir))?.claudeAiOauth;
+      if (stored?.refreshToken !== loginChain.current.refreshToken) t.staleOverwrites += 1;
+      expect(stored?.refreshToken).toBe(loginChain.current.refreshToken);
+      expect(stored?.accessToken).toBe(loginChain.current.accessToken);
+      // The identity and the credential name the same, new login; nothing was logged out.
+      const identity = JSON.parse(readFileSync(join(account.configDir, ".claude.json"), "utf8")).oauthAccount;
+      const expected = fake.identity(newLogin!.chainId);
+      expect(identity).toMatchObject({ accountUuid: expected.accountUuid, emailAddress: expected.email });
+      expect(identity.accountUuid).not.toBe(before.accountUuid);
+      expect(loginChain).toMatchObject({ alive: true, invalidGrantCount: 0 });
+      expect(fake.chain(account.token.chainId)).toMatchObject({ alive: true, invalidGrantCount: 0 });
+      if (!stored?.refreshToken) t.lost += 1;
+      expect(tokensOutside(account)).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
+  }, 120_000);
 
   test(`cc-pool processes and a claude-like writer rotating the same account: 100 rounds`, async () => {
     const t = tally("cc-pool x2 + claude-like writer, 100 rounds");
