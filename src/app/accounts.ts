@@ -7,7 +7,10 @@ import { readAccountIdentity } from "../overlay/identity.ts";
 import { ensureBaseSharedDirs, syncOverlay, teardownOverlay } from "../overlay/symlinks.ts";
 import { seedAccountClaudeJson } from "../overlay/claude-json.ts";
 import { CREDENTIALS_FILE_NAME } from "../secrets/file-store.ts";
+import { retireCredential } from "../secrets/credential-write.ts";
 import { createCredentialStore } from "../secrets/index.ts";
+import { CLAUDE_LOCK_OWNER_NAME, CLAUDE_REFRESH_LOCK_NAME } from "../usage/lock-dir.ts";
+import { refreshLockPath } from "./refresh.ts";
 import {
   type AccountRow,
   accountDirName,
@@ -200,6 +203,19 @@ function keepSharedHistory(env: Env, account: AccountRow): void {
   }
 }
 
+/** Claude Code's lock entries inside a config dir: held while pruning, removed on release. */
+const CLAUDE_LOCK_ENTRIES = new Set([CLAUDE_REFRESH_LOCK_NAME, CLAUDE_LOCK_OWNER_NAME]);
+
+/** The login lives inside the dir on this platform: keep just that file. */
+function keepOnlyCredentialFile(env: Env, configDir: string): void {
+  if (assertAccountDir(env.accountsDir, configDir) === "missing") return;
+  teardownOverlay({ baseDir: env.claudeDir, accountDir: configDir });
+  for (const entry of readdirSync(configDir)) {
+    if (entry !== CREDENTIALS_FILE_NAME && !CLAUDE_LOCK_ENTRIES.has(entry))
+      removeInsideTree(configDir, join(configDir, entry));
+  }
+}
+
 /**
  * Removes one account: refuses while a session runs on it (unless forced); a reservation never
  * blocks. Only ever adds to ~/.claude.
@@ -229,28 +245,33 @@ export async function removeAccount(
     deleteAccountRow(db, account.id);
   });
   const store = createCredentialStore(env);
-  if (!options.keepCredential) {
-    try {
-      await store.delete(account.configDir);
-    } catch (cause) {
-      discardAccountDir(env, account.configDir);
-      const where = store.locate(account.configDir).description;
+  const keepFileOnly = options.keepCredential && store.kind === "file";
+  // Through the credential module, under the refresh locks: a refresh in flight ends first (its
+  // new pair is what is kept or deleted), and an interrupted write is recovered, not thrown away.
+  const outcome = await retireCredential(
+    { configDir: account.configDir, store, lockPath: refreshLockPath(env, account.id) },
+    keepFileOnly
+      ? { keep: true, prune: () => keepOnlyCredentialFile(env, account.configDir) }
+      : options.keepCredential
+        ? { keep: true }
+        : { keep: false },
+  );
+  if (outcome.status !== "retired") {
+    const where = store.locate(account.configDir).description;
+    if (options.keepCredential) {
       throw new CcpError(
         "credential",
-        `Removed ${account.name} from the pool, but its stored login (${where}) could not be deleted.`,
-        { hint: "Delete it yourself; no account uses it any more.", cause },
+        `Removed ${account.name} from the pool and kept its stored login (${where}), but could not tidy ${account.configDir}: ${outcome.message}`,
+        { hint: `Nothing was lost. Delete the other files in ${account.configDir} yourself if you like.` },
       );
     }
+    discardAccountDir(env, account.configDir);
+    throw new CcpError(
+      "credential",
+      `Removed ${account.name} from the pool, but its stored login (${where}) could not be deleted: ${outcome.message}`,
+      { hint: "Delete it yourself; no account uses it any more." },
+    );
   }
-  if (options.keepCredential && store.kind === "file") {
-    if (assertAccountDir(env.accountsDir, account.configDir) === "missing") return;
-    // The login lives inside the dir on this platform: keep just that file.
-    teardownOverlay({ baseDir: env.claudeDir, accountDir: account.configDir });
-    for (const entry of readdirSync(account.configDir)) {
-      if (entry !== CREDENTIALS_FILE_NAME)
-        removeInsideTree(account.configDir, join(account.configDir, entry));
-    }
-    return;
-  }
+  if (keepFileOnly) return;
   discardAccountDir(env, account.configDir);
 }

@@ -1,5 +1,5 @@
 // The one protocol for changing a stored login (a refresh by the daemon or by `ccp run`, adopting
-// or recovering a credential), for both stores. It makes three rules hold:
+// or recovering a credential, deleting or keeping it when its account is removed), for both stores. It makes three rules hold:
 //   1. a refresh token is spent only when its result can be stored,
 //   2. an interrupted write is recovered,
 //   3. a newer credential is never replaced by an older one.
@@ -22,6 +22,7 @@
 //                                                       ("after-temp-write", "after-rename")
 //   h. Release everything, always.
 // Callers get a typed outcome and never touch the store themselves.
+import { existsSync } from "node:fs";
 import { isProcessAlive } from "../usage/lock-dir.ts";
 import {
   acquireClaudeRefreshLocks,
@@ -103,7 +104,10 @@ function messageOf(error: unknown): string {
   return redactSecrets(error instanceof Error ? error.message : String(error));
 }
 
-function transient(kind: TransientKind, message: string): CredentialOutcome {
+function transient(
+  kind: TransientKind,
+  message: string,
+): Extract<CredentialOutcome, { status: "transient" }> {
   return { status: "transient", kind, message };
 }
 
@@ -323,6 +327,56 @@ function memoryWrite(store: CredentialStore, configDir: string): PreparedWrite {
       staged = undefined;
     },
   };
+}
+
+/** What retiring an account's stored login did; never carries a token. */
+export type RetireOutcome =
+  | { status: "retired"; recovery?: RecoveryReport }
+  | Extract<CredentialOutcome, { status: "transient" }>;
+
+/**
+ * An account leaves the pool (`ccp remove`): its stored login is deleted, or kept on its own
+ * (`--keep-credential`, where `prune` removes everything else of the account that must go while
+ * the store is still ours). Runs under the same locks as a refresh, so a refresh in flight ends
+ * first and its new pair is what stays; an interrupted write is recovered into the store before
+ * anything around it is removed, so the newest chain is the one kept and no copy is left behind.
+ * `prune` must leave Claude Code's lock entries alone: they are released (removed) afterwards.
+ */
+export async function retireCredential(
+  options: CredentialWriteOptions,
+  action: { keep: true; prune?: () => void | Promise<void> } | { keep: false },
+): Promise<RetireOutcome> {
+  const now = options.now ?? Date.now;
+  if (!existsSync(options.configDir)) {
+    // No dir, no refresh: nobody can take Claude Code's locks in it. Only a Keychain item is left.
+    if (action.keep) return { status: "retired" };
+    try {
+      await options.store.delete(options.configDir);
+    } catch (error) {
+      return transient("credential-store", messageOf(error));
+    }
+    return { status: "retired" };
+  }
+  const locks = await takeLocks(options);
+  if ("status" in locks) return locks as Extract<CredentialOutcome, { status: "transient" }>;
+  try {
+    let recovery: RecoveryReport | undefined;
+    try {
+      recovery = await recoverLocked(options.store, options.configDir, now());
+    } catch (error) {
+      return transient("credential-store", `Cannot recover an interrupted write: ${messageOf(error)}`);
+    }
+    try {
+      if (action.keep) await action.prune?.();
+      else await options.store.delete(options.configDir);
+    } catch (error) {
+      return transient("credential-store", messageOf(error));
+    }
+    return recovery ? { status: "retired", recovery } : { status: "retired" };
+  } finally {
+    await locks.claude.release().catch(() => undefined);
+    await locks.own.release().catch(() => undefined);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // The fault suite for "a login is never lost": real cc-pool processes killed at each step of a
 // refresh, a real full disk (tmpfs) at each step, slow and dropped token answers, a concurrent
-// login writing a new chain, a symlinked credential, and many rounds of cc-pool refreshing while
+// login writing a new chain (a writer and the real `claude auth login` through the intercepting
+// proxy), `ccp remove --keep-credential` racing a refresh, a symlinked credential, and many rounds of cc-pool refreshing while
 // a claude-like writer rotates the same account. Every case runs against the fake token endpoint,
 // whose chains are single-use like Anthropic's (a reused refresh token kills the chain).
 // Prints one line per category with its figures.
@@ -497,6 +498,69 @@ describe("concurrent writers", () => {
       await proxy.stop();
     }
   }, 120_000);
+
+  test("`ccp remove --keep-credential` during a refresh waits for it and keeps the new pair", async () => {
+    const t = tally("remove --keep-credential during a refresh");
+    const pool = await makePool(fake, [{ name: "kept", util5Pct: 10, util7Pct: 10, expiresInMs: 60_000 }]);
+    const a = pool.accounts[0]!;
+    const account: Account = {
+      root: pool.env.ccpHome,
+      configDir: a.configDir,
+      lockPath: join(pool.env.ccpHome, "locks", "acct-01.refresh.lock"),
+      token: a.token,
+    };
+    const faultDir = tempDir("remove-");
+    let removed: Awaited<ReturnType<typeof runCli>> | null = null;
+    const run = await runWorker(
+      account,
+      { CCP_FAULT_AT: "after-temp-write:pause", CCP_FAULT_DIR: faultDir },
+      true,
+      async () => {
+        // The server has rotated and the new pair sits in the staged temp file, under the locks.
+        await waitForFile(join(faultDir, "after-temp-write.paused"));
+        const removal = runCli(["remove", "1", "--keep-credential"], { env: pool.vars, timeoutMs: 60_000 });
+        await Bun.sleep(1_500);
+        writeFileSync(join(faultDir, "after-temp-write.go"), "");
+        removed = await removal;
+      },
+    );
+    t.injected += 1;
+    expect(removed).toMatchObject({ code: 0 });
+    expect(run.outcome?.status).toBe("rotated");
+    const chain = fake.chain(a.token.chainId);
+    const stored = (await store.read(a.configDir))?.claudeAiOauth;
+    if (!(chain.alive && stored?.refreshToken === chain.current.refreshToken)) t.lost += 1;
+    expect(chain).toMatchObject({ alive: true, refreshCount: 1, invalidGrantCount: 0 });
+    expect(stored?.refreshToken).toBe(chain.current.refreshToken);
+    // Only the login is kept: no lock, no temp copy of a token.
+    expect(readdirSync(a.configDir)).toEqual([".credentials.json"]);
+    const outside = tokensOutside(account);
+    t.tokensOutside += outside.length;
+    expect(outside).toEqual([]);
+  }, 90_000);
+
+  test("`ccp remove --keep-credential` after a killed write keeps the recovered pair, not the dead one", async () => {
+    const t = tally("remove --keep-credential during a refresh");
+    const pool = await makePool(fake, [{ name: "kept", util5Pct: 10, util7Pct: 10, expiresInMs: 60_000 }]);
+    const a = pool.accounts[0]!;
+    const account: Account = {
+      root: pool.env.ccpHome,
+      configDir: a.configDir,
+      lockPath: join(pool.env.ccpHome, "locks", "acct-01.refresh.lock"),
+      token: a.token,
+    };
+    // Killed between the temp write and the rename: the only live pair is in the leftover.
+    const run = await runWorker(account, { CCP_FAULT_AT: "after-temp-write:kill" });
+    expect(run.signal).toBe("SIGKILL");
+    const r = await runCli(["remove", "1", "--keep-credential"], { env: pool.vars, timeoutMs: 60_000 });
+    t.injected += 1;
+    expect(r.code).toBe(0);
+    const chain = fake.chain(a.token.chainId);
+    const stored = (await store.read(a.configDir))?.claudeAiOauth;
+    if (!(chain.alive && stored?.refreshToken === chain.current.refreshToken)) t.lost += 1;
+    expect(stored?.refreshToken).toBe(chain.current.refreshToken);
+    expect(readdirSync(a.configDir)).toEqual([".credentials.json"]);
+  }, 90_000);
 
   test(`cc-pool processes and a claude-like writer rotating the same account: 100 rounds`, async () => {
     const t = tally("cc-pool x2 + claude-like writer, 100 rounds");
