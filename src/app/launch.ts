@@ -71,8 +71,11 @@ export async function prepareAccount(
  * interrupted credential write is recovered first, whatever else runs.
  */
 async function refreshForLaunch(env: Env, db: Db, account: AccountRow, ownSessionId: number): Promise<void> {
-  const { createCredentialStore } = await import("../secrets/index.ts");
-  const { expiresSoon, recoverAccount, refreshIdleAccount } = await import("./refresh.ts");
+  // One round of imports, not two in a row: each awaited import() is a step before the spawn.
+  const [{ createCredentialStore }, { expiresSoon, recoverAccount, refreshIdleAccount }] = await Promise.all([
+    import("../secrets/index.ts"),
+    import("./refresh.ts"),
+  ]);
   const store = createCredentialStore(env);
   const recovered = await recoverAccount(env, db, store, account);
   if (recovered?.recovery?.adopted) log.info(`Recovered ${account.name}'s login from an interrupted write.`);
