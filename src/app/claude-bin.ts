@@ -6,7 +6,7 @@ import { realpathOrSelf } from "./self-path.ts";
 
 export const EXIT_NOT_FOUND = 127;
 
-function isExecutableFile(path: string): boolean {
+export function isExecutableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
     accessSync(path, constants.X_OK);

@@ -1,36 +1,17 @@
 // `ccp shim install|uninstall`: a `claude` link to the cc-pool binary in a directory ahead of the
 // real claude on PATH, so every program that starts `claude` (IDE extensions, agent tools, scripts
 // without a shell rc) gets a pooled session. Started under that name, cc-pool is `ccp run`.
-import {
-  accessSync,
-  constants,
-  lstatSync,
-  mkdirSync,
-  readlinkSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from "node:fs";
+import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
-import { isCcPool } from "./claude-bin.ts";
+import { isCcPool, isExecutableFile } from "./claude-bin.ts";
 import { realpathOrSelf } from "./self-path.ts";
 
 export const SHIM_NAME = "claude";
 
 export function defaultShimDir(env: Env): string {
   return join(env.home, ".local/bin");
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function isLink(path: string): boolean {
@@ -57,7 +38,7 @@ export function claudesOnPath(pathEnv: string): ClaudeOnPath[] {
     if (seen.has(real)) continue;
     seen.add(real);
     const candidate = join(dir, SHIM_NAME);
-    if (isExecutable(candidate)) out.push({ path: candidate, dir, ccPool: isCcPool(candidate) });
+    if (isExecutableFile(candidate)) out.push({ path: candidate, dir, ccPool: isCcPool(candidate) });
   }
   return out;
 }
@@ -98,7 +79,7 @@ export function installShim(env: Env, binary: string, dirArg?: string): ShimInst
   const dir = resolve(dirArg ?? defaultShimDir(env));
   const link = join(dir, SHIM_NAME);
   const verdict = (): PathVerdict => pathVerdict(env.path, dir);
-  if (isLink(link) || isExecutable(link)) {
+  if (isLink(link) || isExecutableFile(link)) {
     if (isCcPool(link)) {
       if (isLink(link) && readlinkSync(link) !== binary) {
         rmSync(link);

@@ -9,9 +9,10 @@ import type { Db } from "../store/db.ts";
 import type { Finding, FindingStatus } from "./doctor.ts";
 import type { PollResult } from "./sample.ts";
 
-type Scope = { id: number; name: string } | null;
+export type Scope = { id: number; name: string } | null;
 
-function make(
+/** One line of the doctor's report. */
+export function finding(
   check: Finding["check"],
   account: Scope,
   status: FindingStatus,
@@ -79,7 +80,7 @@ export async function checkLogins(
     const result = results[i] as PollResult;
     if (result.status === "ok") {
       out.push(
-        make("login", scope, "ok", "Its login works again (checked just now); it is back in the pool."),
+        finding("login", scope, "ok", "Its login works again (checked just now); it is back in the pool."),
       );
       continue;
     }
@@ -89,7 +90,7 @@ export async function checkLogins(
         ? "the usage endpoint is rate-limiting it, so it could not be re-checked now"
         : "its stored login no longer works";
     out.push(
-      make("login", scope, "problem", `Needs a new login: ${why}. \`ccp run\` skips it until then.`, {
+      finding("login", scope, "problem", `Needs a new login: ${why}. \`ccp run\` skips it until then.`, {
         fix: `Run \`ccp login ${account.id}\` to log ${account.name} in again.`,
       }),
     );
@@ -114,9 +115,15 @@ export async function checkDaemon(env: Env, options: DaemonCheckOptions): Promis
   try {
     st = await service.serviceStatus(env, pool, host);
   } catch (error) {
-    return make("daemon", null, "problem", `Could not read the daemon's state: ${(error as Error).message}`, {
-      fix: "Run `ccp service status` for details.",
-    });
+    return finding(
+      "daemon",
+      null,
+      "problem",
+      `Could not read the daemon's state: ${(error as Error).message}`,
+      {
+        fix: "Run `ccp service status` for details.",
+      },
+    );
   }
   const { nowMs } = options;
   const managed =
@@ -129,7 +136,7 @@ export async function checkDaemon(env: Env, options: DaemonCheckOptions): Promis
       ? `; last error ${agoText(st.lastErrorAtMs, nowMs)}: ${st.lastError}`
       : "";
   if (st.running) {
-    return make(
+    return finding(
       "daemon",
       null,
       "ok",
@@ -139,19 +146,19 @@ export async function checkDaemon(env: Env, options: DaemonCheckOptions): Promis
   const last =
     st.heartbeatAtMs === null ? "it never ran" : `last heartbeat ${agoText(st.heartbeatAtMs, nowMs)}`;
   const stopped = `Not running (${last}); ${managed}${lastError}.`;
-  if (!options.hasAccounts) return make("daemon", null, "info", stopped);
+  if (!options.hasAccounts) return finding("daemon", null, "info", stopped);
   if (st.autostartDisabled) {
-    return make("daemon", null, "info", `${stopped} It was stopped by \`ccp service uninstall\`.`, {
+    return finding("daemon", null, "info", `${stopped} It was stopped by \`ccp service uninstall\`.`, {
       fix: "Run `ccp service install` to run it again.",
     });
   }
   if (!env.daemonAutostart) {
-    return make("daemon", null, "info", `${stopped} CCP_DAEMON_AUTOSTART is off.`, {
+    return finding("daemon", null, "info", `${stopped} CCP_DAEMON_AUTOSTART is off.`, {
       fix: "Run `ccp service install`, or `ccp daemon` yourself.",
     });
   }
   if (!options.fix) {
-    return make("daemon", null, "problem", `${stopped} Usage is only sampled when you launch.`, {
+    return finding("daemon", null, "problem", `${stopped} Usage is only sampled when you launch.`, {
       fix: "Run `ccp doctor --fix` to start it again.",
       fixable: true,
     });
@@ -166,7 +173,7 @@ async function restartDaemon(env: Env, installed: boolean, stopped: string): Pro
       const { installService } = await import("../daemon/service.ts");
       const result = await installService(env, poolAccess(env), await machineHost(env));
       if (result.installed) {
-        return make("daemon", null, "fixed", stopped, {
+        return finding("daemon", null, "fixed", stopped, {
           fixable: true,
           changed: [`restarted it through the ${result.manager.name}`],
         });
@@ -174,13 +181,19 @@ async function restartDaemon(env: Env, installed: boolean, stopped: string): Pro
     }
     const { spawnDetachedDaemon } = await import("../daemon/spawn.ts");
     const pid = spawnDetachedDaemon(env);
-    return make("daemon", null, "fixed", stopped, {
+    return finding("daemon", null, "fixed", stopped, {
       fixable: true,
       changed: [`started it in the background (pid ${pid})`],
     });
   } catch (error) {
-    return make("daemon", null, "problem", `${stopped} Restarting it failed: ${(error as Error).message}`, {
-      fix: "Run `ccp service install`, or `ccp daemon` in a terminal to see what goes wrong.",
-    });
+    return finding(
+      "daemon",
+      null,
+      "problem",
+      `${stopped} Restarting it failed: ${(error as Error).message}`,
+      {
+        fix: "Run `ccp service install`, or `ccp daemon` in a terminal to see what goes wrong.",
+      },
+    );
   }
 }

@@ -19,7 +19,7 @@ import { type AccountRow, listAccounts } from "../store/accounts.ts";
 import { type Db, assertPlainDbFile, openDb, writeTx } from "../store/db.ts";
 import { refreshIdentity } from "./accounts.ts";
 import { findClaude } from "./claude-bin.ts";
-import { checkDaemon, checkLogins } from "./doctor-checks.ts";
+import { type Scope, checkDaemon, checkLogins, finding } from "./doctor-checks.ts";
 import { loginCommand } from "./login.ts";
 import { whichClaudeWins } from "./claude-shim.ts";
 import {
@@ -83,26 +83,6 @@ export interface DoctorOptions {
 
 const CLAUDE_VERSION_TIMEOUT_MS = 5000;
 const SQLITE_MAGIC = "SQLite format 3\u0000";
-
-type Scope = { id: number; name: string } | null;
-
-function finding(
-  check: FindingCheck,
-  account: Scope,
-  status: FindingStatus,
-  message: string,
-  extra: { fix?: string; fixable?: boolean; changed?: string[] } = {},
-): Finding {
-  return {
-    check,
-    account,
-    status,
-    message,
-    fix: extra.fix ?? null,
-    fixable: extra.fixable ?? false,
-    changed: extra.changed ?? [],
-  };
-}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -205,6 +185,24 @@ function damagedDatabase(env: Env, detail: string): Finding {
 
 /** Opens the pool for the account checks, or explains why it cannot be used. */
 function checkDatabase(env: Env): { finding: Finding; db?: Db } {
+  const home = lstatSync(env.ccpHome, { throwIfNoEntry: false });
+  if (
+    home !== undefined &&
+    !home.isDirectory() &&
+    !(home.isSymbolicLink() && kindOf(env.ccpHome) === "dir")
+  ) {
+    return {
+      finding: finding(
+        "database",
+        null,
+        "problem",
+        `CCP_HOME (${env.ccpHome}) exists but is not a directory.`,
+        {
+          fix: "Move it aside, or point CCP_HOME at a directory.",
+        },
+      ),
+    };
+  }
   if (lstatSync(env.dbPath, { throwIfNoEntry: false }) === undefined) {
     return {
       finding: finding("database", null, "info", `No pool yet (${env.dbPath} does not exist).`, {

@@ -2,11 +2,12 @@
 // IMMEDIATE transaction so two daemons starting at once cannot both win. A running daemon of the
 // same or a newer version keeps its place; an older one is replaced and notices on its next tick.
 import { randomBytes } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Db, writeTx } from "../store/db.ts";
 import { DAEMON_HEARTBEAT_KEY, DAEMON_HEARTBEAT_STALE_MS, getMeta, setMeta } from "../store/meta.ts";
 import { pidAlive } from "../store/sessions.ts";
+import { readRegularFileBounded } from "../fs/safe-path.ts";
 
 export const DAEMON_OWNER_KEY = "daemon_owner";
 export const DAEMON_PID_FILE = "daemon.pid";
@@ -127,9 +128,13 @@ export function writePidFile(ccpHome: string, pid = process.pid): void {
   renameSync(temp, path);
 }
 
+const PID_FILE_MAX_BYTES = 4096;
+
 export function readPidFile(ccpHome: string): number | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(daemonPidPath(ccpHome), "utf8").trim(), 10);
+    // Bounded and never a FIFO: select and status read this on every launch.
+    const text = readRegularFileBounded(daemonPidPath(ccpHome), PID_FILE_MAX_BYTES)?.toString("utf8") ?? "";
+    const pid = Number.parseInt(text.trim(), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, realpathSync, rmdirSync, statSync } from "node:fs";
+import { lstatSync, mkdirSync, realpathSync, rmdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CcpError } from "../errors.ts";
 import { CLAUDE_JSON_MAX_BYTES, parseJsonBounded, readRegularFileBounded } from "../fs/safe-path.ts";
@@ -156,6 +156,18 @@ export function readJsonObject(path: string): JsonFileRead {
   }
 }
 
+/**
+ * An account's own `.claude.json`: like `readJsonObject`, but a symlink is refused (Claude Code
+ * replaces the file by rename, so a link there was planted, and could lead to `~/.claude.json`
+ * and its identity).
+ */
+export function readAccountJsonObject(path: string): JsonFileRead {
+  if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    return { state: "unparsable", detail: `${path} is a symbolic link; cc-pool does not follow it` };
+  }
+  return readJsonObject(path);
+}
+
 export function hasIdentity(config: JsonObject): boolean {
   const account = config.oauthAccount;
   return (
@@ -179,7 +191,7 @@ export type SeedResult =
  */
 export function seedAccountClaudeJson(opts: { baseJsonPath: string; accountDir: string }): SeedResult {
   const path = join(opts.accountDir, ".claude.json");
-  const existing = readJsonObject(path);
+  const existing = readAccountJsonObject(path);
   if (existing.state === "ok" && hasIdentity(existing.value)) {
     return { kind: "kept", path, reason: "has-identity" };
   }
@@ -463,7 +475,7 @@ export function mergeShareableKeys(opts: MergeOptions): MergeResult {
   const baseLockDir = `${baseJsonPath}.lock`;
   let baseLock: LockState | undefined;
   try {
-    const account = readJsonObject(accountJsonPath);
+    const account = readAccountJsonObject(accountJsonPath);
     if (account.state === "missing") return skip("account-missing", accountJsonPath);
     if (account.state === "unparsable") return skip("account-unparsable", accountJsonPath, account.detail);
     const statePath = mergeStatePath(accountJsonPath);

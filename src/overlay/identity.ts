@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import * as v from "valibot";
-import { readJsonObject } from "./claude-json.ts";
+import { readAccountJsonObject } from "./claude-json.ts";
 
 /** Who an account dir is logged in as, from its own `.claude.json` `oauthAccount`. */
 export interface AccountIdentity {
@@ -41,7 +41,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 /** Reads an account's identity and tells "not logged in yet" apart from "file unreadable" (for doctor). */
 export function inspectAccountIdentity(accountDir: string): IdentityRead {
   const path = join(accountDir, ".claude.json");
-  const read = readJsonObject(path);
+  const read = readAccountJsonObject(path);
   if (read.state !== "ok") return read.state === "missing" ? { state: "missing", path } : { ...read, path };
   const parsed = v.safeParse(ClaudeJsonSchema, read.value);
   const account = parsed.success ? parsed.output.oauthAccount : undefined;

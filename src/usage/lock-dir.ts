@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { readlinkSync } from "node:fs";
-import { mkdir, readFile, realpath, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, realpath, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
+import { readRegularFileBounded } from "../fs/safe-path.ts";
 
 export const LOCK_PID_FILE = "pid";
 
@@ -61,7 +62,9 @@ async function isAbandoned(options: LockDirOptions): Promise<boolean> {
   if (!options.pidFile) return false;
   try {
     const pid = Number.parseInt(
-      (await readFile(join(options.path, LOCK_PID_FILE), "utf8")).split(/\s/)[0] ?? "",
+      (readRegularFileBounded(join(options.path, LOCK_PID_FILE), 4096)?.toString("utf8") ?? "").split(
+        /\s/,
+      )[0] ?? "",
       10,
     );
     return Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid);
@@ -139,7 +142,12 @@ export async function acquireLockDir(options: LockDirOptions): Promise<HeldLock 
       if (!now || now.ino !== born.ino) return;
       if (options.pidFile) {
         // Taken over as stale meanwhile (this process stalled): the lock is someone else's now.
-        const current = await readFile(join(options.path, LOCK_PID_FILE), "utf8").catch(() => null);
+        let current: string | null = null;
+        try {
+          current = readRegularFileBounded(join(options.path, LOCK_PID_FILE), 4096)?.toString("utf8") ?? null;
+        } catch {
+          current = null;
+        }
         if (current !== owner) return;
       }
       await rm(options.path, { recursive: true, force: true });
@@ -195,8 +203,9 @@ export async function legacyLockPath(configDir: string): Promise<string> {
 
 async function readOwner(configDir: string): Promise<OwnerRecord | null> {
   try {
-    const text = await readFile(join(configDir, CLAUDE_LOCK_OWNER_NAME), "utf8");
-    if (text.length > 4096) return null;
+    // Bounded and never a FIFO: this runs before every refresh.
+    const text = readRegularFileBounded(join(configDir, CLAUDE_LOCK_OWNER_NAME), 4096)?.toString("utf8");
+    if (text === undefined) return null;
     const json = JSON.parse(text) as Partial<OwnerRecord>;
     if (!Number.isInteger(json.pid) || typeof json.lockBirthtimeMs !== "number") return null;
     return json as OwnerRecord;

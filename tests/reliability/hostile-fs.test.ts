@@ -464,3 +464,94 @@ describe("rc files", () => {
     expect(() => installAlias({ home, shell: "/bin/bash", platform: "linux" })).toThrow(/FIFO/);
   });
 });
+
+describe("more odd things where cc-pool keeps its state", () => {
+  const fifo = (path: string): void => {
+    rmSync(path, { recursive: true, force: true });
+    Bun.spawnSync(["mkfifo", path]);
+  };
+  const home = (pool: TestPool): string => pool.vars.CCP_HOME as string;
+  const layoutsTable: [string, (pool: TestPool) => void][] = [
+    ["daemon.pid FIFO", (pool) => fifo(join(home(pool), "daemon.pid"))],
+    ["pool.db-wal FIFO", (pool) => fifo(join(home(pool), "pool.db-wal"))],
+    [
+      "pool.db-wal -> elsewhere",
+      (pool) => {
+        const path = join(home(pool), "pool.db-wal");
+        rmSync(path, { force: true });
+        symlinkSync(join(tempDir("wal-"), "x"), path);
+      },
+    ],
+    [
+      "account dir is a file",
+      (pool) => {
+        rmSync(accountDir(pool), { recursive: true });
+        writeFileSync(accountDir(pool), "not a dir");
+      },
+    ],
+    ["account dir is a FIFO", (pool) => fifo(accountDir(pool))],
+    [
+      ".credentials.json is a directory",
+      (pool) => {
+        const path = join(accountDir(pool), ".credentials.json");
+        rmSync(path);
+        mkdirSync(path);
+      },
+    ],
+    [
+      "account .claude.json -> ~/.claude.json",
+      (pool) => {
+        const path = join(accountDir(pool), ".claude.json");
+        rmSync(path);
+        symlinkSync(join(pool.home, ".claude.json"), path);
+      },
+    ],
+    [
+      "an overlay link in the account replaced by a FIFO",
+      (pool) => fifo(join(accountDir(pool), "settings.json")),
+    ],
+    [
+      "an oversized account .claude.json",
+      (pool) => writeFileSync(join(accountDir(pool), ".claude.json"), Buffer.alloc(65 * 1024 * 1024, 0x20)),
+    ],
+    [
+      "deep JSON in .credentials.json",
+      (pool) =>
+        writeFileSync(
+          join(accountDir(pool), ".credentials.json"),
+          `{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}`,
+        ),
+    ],
+    [
+      "CCP_HOME -> ~/.claude by a link",
+      (pool) => {
+        const link = join(tempDir("link-"), "pool");
+        symlinkSync(join(pool.home, ".claude"), link);
+        pool.vars.CCP_HOME = link;
+      },
+    ],
+    [
+      "CCP_HOME is a FIFO",
+      (pool) => {
+        const path = join(tempDir("fifo-home-"), "pool");
+        Bun.spawnSync(["mkfifo", path]);
+        pool.vars.CCP_HOME = path;
+      },
+    ],
+  ];
+  for (const [name, plant] of layoutsTable) {
+    test(name, async () => {
+      const found = await hostileLayout(name, plant, {
+        commands: [
+          ["select"],
+          ["run", "-p", "x"],
+          ["status", "--live", "--plain"],
+          ["doctor"],
+          ["list"],
+          ["remove", "1"],
+        ],
+      });
+      expect(found).toEqual([]);
+    }, 240_000);
+  }
+});

@@ -12,6 +12,7 @@ import { loadEnv } from "../../src/env.ts";
 import { makeClock } from "../../src/ui/status/clock.ts";
 import { renderPlain } from "../../src/ui/status/plain.ts";
 import { renderDashboard } from "../../src/ui/status/render.ts";
+import { makeWorld, reapStrayStandIns } from "../accounts/fixture.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { pathWith, standInClaudeDir } from "../helpers/claude-bin.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
@@ -246,4 +247,40 @@ describe("on the way in", () => {
     }
     expect(failures.slice(start)).toEqual([]);
   }, 120_000);
+
+  test("ccp add with a login whose email and org carry each class", async () => {
+    const world = makeWorld({ vars: { NO_COLOR: "1", CCP_DAEMON_AUTOSTART: "0", FAKE_LOGIN_MODE: "exit" } });
+    try {
+      for (const [i, [label, ctrl]] of CLASSES.entries()) {
+        if (ctrl === "\u0000") continue; // The environment cannot carry a NUL.
+        const email = marked("email", 100 + i, ctrl);
+        const org = marked("org", 100 + i, ctrl);
+        const r = await runCli(["add", "--yes", "--run-login", "--no-alias"], {
+          env: { ...world.vars, FAKE_EMAIL: email, FAKE_ORG: org },
+          timeoutMs: 60_000,
+        });
+        // The stand-in login prints its own line to the inherited terminal, as claude would.
+        const ours = (r.stdout + r.stderr).replaceAll(`Logged in as ${email}\n`, "");
+        if (r.code !== 0) failures.push(`add with ${label}: exit ${r.code}: ${r.stderr.slice(0, 200)}`);
+        renderings += 2;
+        if (ours.includes(`«${ctrl}»`)) {
+          rawControls++;
+          failures.push(`ccp add: email or org with ${label} printed raw`);
+        }
+        const raw = RAW.exec(ours);
+        if (raw) {
+          rawControls++;
+          failures.push(`ccp add with ${label}: raw U+${raw[0].charCodeAt(0).toString(16)}`);
+        }
+      }
+      const listed = JSON.parse((await runCli(["list", "--json"], { env: world.vars })).stdout);
+      for (const a of listed.accounts as { name: string }[]) {
+        if (RAW.test(a.name) || a.name.includes("\t"))
+          failures.push(`a name was made from a hostile email: ${JSON.stringify(a.name)}`);
+      }
+    } finally {
+      reapStrayStandIns();
+    }
+    expect(failures.slice(start)).toEqual([]);
+  }, 240_000);
 });
