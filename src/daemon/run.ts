@@ -23,7 +23,7 @@ import { type AccountRow, accountDirName, listAccounts } from "../store/accounts
 import { type Db, writeTx } from "../store/db.ts";
 import { allHealth, updateHealth } from "../store/health.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
-import { liveSessions, reapSessions } from "../store/sessions.ts";
+import { anyReapable, liveSessions, reapSessions } from "../store/sessions.ts";
 import { newestSamples, pruneSamples } from "../store/usage.ts";
 import { redactSecrets } from "../usage/errors.ts";
 import { describeRefreshOutcome } from "../usage/refresh.ts";
@@ -461,7 +461,8 @@ class Daemon {
   }
 
   private async housekeeping(t: number): Promise<void> {
-    const reaped = writeTx(this.db, () => reapSessions(this.db, t));
+    // Checked with a read first: most rounds have nothing to close and need no write transaction.
+    const reaped = anyReapable(this.db, t) ? writeTx(this.db, () => reapSessions(this.db, t)) : 0;
     if (reaped > 0) this.log.info(`closed ${reaped} ended session(s)`);
     this.recordScan(this.scan().found);
     if (t >= this.nextOverlayAtMs) {
