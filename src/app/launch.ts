@@ -1,6 +1,7 @@
 // `ccp run`: choose, prepare, announce, then the spawn-and-wait shim. The shim lives exactly as
 // long as claude: it forwards signals, records the end of the session and returns claude's status.
 // afterClaude() below is the one place for what happens once claude has exited.
+import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
@@ -65,14 +66,40 @@ export async function prepareAccount(
   }
 }
 
+/** Where the file store writes a credential, and the prefix of its temp files and claude's. */
+const CREDENTIALS_FILE = ".credentials.json";
+
+/**
+ * False only when no interrupted credential write can be there: the Keychain store leaves no temp
+ * files, and the file store's (and claude's) sit beside `.credentials.json` as
+ * `.credentials.json.<…>`. A linked credential file, or a dir that cannot be listed, leaves it to
+ * the full recovery check.
+ */
+export function mayHoldInterruptedWrite(env: Pick<Env, "secretStore">, configDir: string): boolean {
+  if (env.secretStore !== "file") return false;
+  try {
+    if (lstatSync(join(configDir, CREDENTIALS_FILE), { throwIfNoEntry: false })?.isSymbolicLink())
+      return true;
+    return readdirSync(configDir).some((name) => name.startsWith(`${CREDENTIALS_FILE}.`));
+  } catch {
+    return true;
+  }
+}
+
 /**
  * A token is refreshed on the launch path only when it would not even last until claude starts:
  * a still-valid token is claude's to refresh (it does so itself, under the same locks). An
  * interrupted credential write is recovered first, whatever else runs.
  */
 async function refreshForLaunch(env: Env, db: Db, account: AccountRow, ownSessionId: number): Promise<void> {
-  const { createCredentialStore } = await import("../secrets/index.ts");
-  const { expiresSoon, recoverAccount, refreshIdleAccount } = await import("./refresh.ts");
+  // The common case costs a readdir: nothing to recover and a daemon that keeps logins fresh, so
+  // the credential code is not even loaded.
+  if (!mayHoldInterruptedWrite(env, account.configDir) && daemonAlive(db, Date.now())) return;
+  // One round of imports, not two in a row: each awaited import() is a step before the spawn.
+  const [{ createCredentialStore }, { expiresSoon, recoverAccount, refreshIdleAccount }] = await Promise.all([
+    import("../secrets/index.ts"),
+    import("./refresh.ts"),
+  ]);
   const store = createCredentialStore(env);
   const recovered = await recoverAccount(env, db, store, account);
   if (recovered?.recovery?.adopted) log.info(`Recovered ${account.name}'s login from an interrupted write.`);

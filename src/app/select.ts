@@ -6,7 +6,7 @@ import { CcpError } from "../errors.ts";
 import { BURN_WINDOW_MS } from "../score/constants.ts";
 import { decide, soonestRecoveryMs } from "../score/decide.ts";
 import type { AccountState, Decision, ScoredAccount } from "../score/types.ts";
-import { type AccountRow, listAccounts, resolveAccount } from "../store/accounts.ts";
+import { type AccountRow, listAccounts, listUnsampledAccounts, resolveAccount } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { allHealth } from "../store/health.ts";
 import { daemonAlive } from "../store/meta.ts";
@@ -122,8 +122,8 @@ function waitSampleTimes(env: Env, db: Db, ranked: readonly ScoredAccount[]): Ma
 
 /** Accounts with no poll recorded at all: a score for them would be a blind guess. */
 export function accountsNeverSampled(db: Db): AccountRow[] {
-  const newest = newestSamples(db);
-  return listAccounts(db).filter((a) => !newest.has(a.id));
+  // One query that usually returns nothing: the hot path does not read every summary for it.
+  return listUnsampledAccounts(db);
 }
 
 export interface SelectOptions {

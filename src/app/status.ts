@@ -224,6 +224,8 @@ export async function sampleDue(
   options: SampleDueOptions & { now?: () => number; signal?: AbortSignal },
 ): Promise<PollResult[]> {
   const due = accountsToSample(db, (options.now ?? Date.now)(), options);
+  // Nothing due (a daemon keeps the data fresh): the HTTP and credential code is not even loaded.
+  if (due.length === 0) return [];
   const { sampleAccounts } = await import("./sample.ts");
   return sampleAccounts(env, db, due, {
     userAsked: options.live || options.force === true,

@@ -53,11 +53,18 @@ export default defineCommand({
     const e = env();
     const cwd = process.cwd();
     const live = Boolean(args.live);
-    const { openExistingPool } = await import("../app/pool.ts");
-    const status = await import("../app/status.ts");
+    // One round of imports for the plain table, not one awaited step after another.
+    const [{ openExistingPool }, status, { listAccounts }, { colorEnabled }, { makeClock }, plain] =
+      await Promise.all([
+        import("../app/pool.ts"),
+        import("../app/status.ts"),
+        import("../store/accounts.ts"),
+        import("../ui/color.ts"),
+        import("../ui/status/clock.ts"),
+        import("../ui/status/plain.ts"),
+      ]);
     const db = openExistingPool(e);
     try {
-      const { listAccounts } = await import("../store/accounts.ts");
       if (db === undefined || listAccounts(db).length === 0) {
         if (args.json) {
           const { statusJson } = await import("../ui/status/json.ts");
@@ -66,13 +73,10 @@ export default defineCommand({
             : status.emptyStatusModel(Date.now(), cwd);
           writeOut(`${JSON.stringify(statusJson(model), null, 2)}\n`);
         } else {
-          const { EMPTY_POOL_TEXT } = await import("../ui/status/plain.ts");
-          writeErr(`${EMPTY_POOL_TEXT}\n`);
+          writeErr(`${plain.EMPTY_POOL_TEXT}\n`);
         }
         return 0;
       }
-      const { colorEnabled } = await import("../ui/color.ts");
-      const { makeClock } = await import("../ui/status/clock.ts");
       const clock = makeClock();
       const interactive = !args.plain && !args.json && !args.watch && isTerminal(1) && isTerminal(0);
       if (interactive) {
@@ -98,10 +102,8 @@ export default defineCommand({
       }
 
       const color = !args.json && colorEnabled(1);
-      const [{ renderPlain }, json] = await Promise.all([
-        import("../ui/status/plain.ts"),
-        args.json ? import("../ui/status/json.ts") : Promise.resolve(undefined),
-      ]);
+      const { renderPlain } = plain;
+      const json = args.json ? await import("../ui/status/json.ts") : undefined;
       let force = live;
       let notes: string[] = [];
       const frame = async (compact: boolean): Promise<string> => {

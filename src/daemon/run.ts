@@ -23,7 +23,7 @@ import { type AccountRow, accountDirName, listAccounts } from "../store/accounts
 import { type Db, writeTx } from "../store/db.ts";
 import { allHealth, updateHealth } from "../store/health.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
-import { liveSessions, reapSessions } from "../store/sessions.ts";
+import { anyReapable, liveSessions, reapSessions } from "../store/sessions.ts";
 import { newestSamples, pruneSamples } from "../store/usage.ts";
 import { redactSecrets } from "../usage/errors.ts";
 import { describeRefreshOutcome } from "../usage/refresh.ts";
@@ -67,6 +67,11 @@ const PRUNE_EVERY_MS = 3_600_000;
 /** The heartbeat is written this often at the default interval (stale after 90 s). */
 const MAX_TICK_MS = 15_000;
 const MIN_TICK_MS = 250;
+/**
+ * The heartbeat (a write transaction) is written at most this often however short the tick:
+ * stale after 90 s, it needs no more, and a beat every tick kept a fast-polling daemon busy.
+ */
+const MIN_BEAT_EVERY_MS = 5_000;
 /** Process scans and session reaping at most this often at the default interval. */
 const MAX_HOUSEKEEPING_MS = 30_000;
 /** Idle accounts' expiry is checked at most this often at the default interval. */
@@ -256,6 +261,8 @@ class Daemon {
   private scanFailed = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private readonly tickMs: number;
+  private readonly beatEveryMs: number;
+  private lastBeatAtMs = Number.NEGATIVE_INFINITY;
   private readonly housekeepingMs: number;
   private readonly refreshCheckMs: number;
   private nextHousekeepingAtMs = 0;
@@ -283,6 +290,7 @@ class Daemon {
     this.cfg = scheduleConfig(env.pollIntervalMs);
     this.store = createCredentialStore(env);
     this.tickMs = clamp(Math.round(this.cfg.intervalMs / 4), MIN_TICK_MS, MAX_TICK_MS);
+    this.beatEveryMs = Math.max(this.tickMs, MIN_BEAT_EVERY_MS);
     this.housekeepingMs = clamp(Math.round(this.cfg.intervalMs / 6), MIN_TICK_MS, MAX_HOUSEKEEPING_MS);
     this.refreshCheckMs = clamp(this.cfg.intervalMs, MIN_TICK_MS, MAX_REFRESH_CHECK_MS);
     const paused = Number(getMeta(db, PAUSED_UNTIL_KEY) ?? 0);
@@ -299,10 +307,17 @@ class Daemon {
     this.stopper.abort();
   }
 
+  /** Beats when the last beat is `beatEveryMs` old (or older, or from a clock set back). */
+  private beatWhenDue(): void {
+    const t = this.now();
+    if (t - this.lastBeatAtMs >= this.beatEveryMs || t < this.lastBeatAtMs) this.beat();
+  }
+
   private beat(): void {
     if (this.stopped) return;
     try {
-      const lost = beatDaemon(this.db, this.me, this.now());
+      this.lastBeatAtMs = this.now();
+      const lost = beatDaemon(this.db, this.me, this.lastBeatAtMs);
       if (lost) {
         this.handedTo = lost.ownerNow;
         this.stop("another daemon took over");
@@ -317,7 +332,7 @@ class Daemon {
 
   async run(lister: ProcessLister | null): Promise<number> {
     this.lister = lister;
-    this.heartbeat = setInterval(() => this.beat(), this.tickMs);
+    this.heartbeat = setInterval(() => this.beatWhenDue(), this.beatEveryMs);
     const binary = this.binaryIdentity();
     let code = 0;
     try {
@@ -326,7 +341,7 @@ class Daemon {
           this.log.info("the pool database is gone; stopping");
           break;
         }
-        this.beat();
+        this.beatWhenDue();
         if (this.stopped) break;
         this.accounts = listAccounts(this.db);
         this.state = syncAccounts(
@@ -446,7 +461,8 @@ class Daemon {
   }
 
   private async housekeeping(t: number): Promise<void> {
-    const reaped = writeTx(this.db, () => reapSessions(this.db, t));
+    // Checked with a read first: most rounds have nothing to close and need no write transaction.
+    const reaped = anyReapable(this.db, t) ? writeTx(this.db, () => reapSessions(this.db, t)) : 0;
     if (reaped > 0) this.log.info(`closed ${reaped} ended session(s)`);
     this.recordScan(this.scan().found);
     if (t >= this.nextOverlayAtMs) {

@@ -15,7 +15,15 @@ import {
   WINDOW_5H_MS,
   WINDOW_7D_MS,
 } from "./constants.ts";
-import type { AccountState, ScoredAccount, ScoreTerm, StaleReason, TermKey, WindowKey } from "./types.ts";
+import type {
+  AccountState,
+  ScopedWeekly,
+  ScoredAccount,
+  ScoreTerm,
+  StaleReason,
+  TermKey,
+  WindowKey,
+} from "./types.ts";
 
 interface WindowView {
   util: number;
@@ -90,6 +98,16 @@ const TERM_LABELS: Record<TermKey, string> = {
   runway: "burn-rate runway",
 };
 
+const TERM_KEYS = Object.keys(TERM_LABELS) as TermKey[];
+
+function bucketView(
+  bucket: ScopedWeekly,
+  sampled: boolean,
+  nowMs: number,
+): { bucket: ScopedWeekly; view: WindowView } {
+  return { bucket, view: viewWindow(bucket.pct, bucket.resetAtMs, WINDOW_7D_MS, sampled, nowMs) };
+}
+
 /** Scores one account at `nowMs`. Pure: the input is not touched and nothing else is read. */
 export function scoreAccount(account: AccountState, nowMs: number): ScoredAccount {
   const latest = account.latest;
@@ -97,11 +115,9 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
   const w5 = viewWindow(latest?.util5Pct ?? null, latest?.reset5AtMs ?? null, WINDOW_5H_MS, sampled, nowMs);
   const w7 = viewWindow(latest?.util7Pct ?? null, latest?.reset7AtMs ?? null, WINDOW_7D_MS, sampled, nowMs);
   // Every per-model bucket binds: the one with the least headroom now is the one that counts.
-  const buckets = [...(latest?.scoped7 ? [latest.scoped7] : []), ...(latest?.scoped7Buckets ?? [])];
-  const bucketViews = buckets.map((b) => ({
-    bucket: b,
-    view: viewWindow(b.pct, b.resetAtMs, WINDOW_7D_MS, sampled, nowMs),
-  }));
+  const bucketViews: Array<{ bucket: ScopedWeekly; view: WindowView }> = [];
+  if (latest?.scoped7) bucketViews.push(bucketView(latest.scoped7, sampled, nowMs));
+  for (const b of latest?.scoped7Buckets ?? []) bucketViews.push(bucketView(b, sampled, nowMs));
   const worst = bucketViews.reduce<(typeof bucketViews)[number] | null>(
     (acc, bv) =>
       acc === null ||
@@ -161,13 +177,15 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     barrier7d: -barrierPts(raw7),
     runway: -runwayPenaltyPts(raw5, burn5PctPerHour),
   };
-  const terms: ScoreTerm[] = (Object.keys(TERM_LABELS) as TermKey[]).map((key) => ({
-    key,
-    label: TERM_LABELS[key],
-    value: plain(values[key]),
-  }));
+  const terms: ScoreTerm[] = [];
   // Summed in the listed order so the breakdown adds up to the score bit for bit.
-  const score = plain(terms.reduce((sum, term) => sum + term.value, 0));
+  let sum = 0;
+  for (const key of TERM_KEYS) {
+    const value = plain(values[key]);
+    terms.push({ key, label: TERM_LABELS[key], value });
+    sum += value;
+  }
+  const score = plain(sum);
 
   return {
     id: account.id,

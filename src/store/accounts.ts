@@ -41,6 +41,17 @@ export function listAccounts(db: Db): AccountRow[] {
   return db.query<RawAccount, []>("SELECT * FROM accounts ORDER BY id").all().map(toRow);
 }
 
+/** Accounts with no poll recorded at all (no `account_usage` summary), in one query. */
+export function listUnsampledAccounts(db: Db): AccountRow[] {
+  return db
+    .query<RawAccount, []>(
+      `SELECT * FROM accounts a WHERE NOT EXISTS (SELECT 1 FROM account_usage u WHERE u.account_id = a.id)
+       ORDER BY id`,
+    )
+    .all()
+    .map(toRow);
+}
+
 export function getAccount(db: Db, id: number): AccountRow | undefined {
   const r = db.query<RawAccount, [number]>("SELECT * FROM accounts WHERE id = ?").get(id);
   return r ? toRow(r) : undefined;

@@ -97,13 +97,21 @@ export function runningSessions(db: Db, nowMs: number): OpenSession[] {
   return liveSessions(db, nowMs).filter((s) => !isReservation(s));
 }
 
+function reapable(s: OpenSession, nowMs: number): boolean {
+  const expired = s.expiresAtMs !== null && s.expiresAtMs <= nowMs;
+  return expired || (s.pid !== null && !pidAlive(s.pid));
+}
+
+/** Whether reapSessions would close anything: a read, so an idle daemon takes no write lock. */
+export function anyReapable(db: Db, nowMs: number): boolean {
+  return openSessions(db, 0).some((s) => reapable(s, nowMs));
+}
+
 /** Closes sessions whose process is gone and expired reservations. Returns how many. */
 export function reapSessions(db: Db, nowMs: number): number {
   let n = 0;
   for (const s of openSessions(db, 0)) {
-    const expired = s.expiresAtMs !== null && s.expiresAtMs <= nowMs;
-    const dead = s.pid !== null && !pidAlive(s.pid);
-    if (expired || dead) {
+    if (reapable(s, nowMs)) {
       closeSession(db, s.id, nowMs, null);
       n++;
     }
