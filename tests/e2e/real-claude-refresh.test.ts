@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from
 import { join } from "node:path";
 import { createFileStore } from "../../src/secrets/file-store.ts";
 import { type RefreshOutcome, refreshAccountToken } from "../../src/usage/refresh.ts";
-import { REPO_ROOT, tempDir } from "../helpers/cli.ts";
+import { REPO_ROOT, collectOutput, tempDir } from "../helpers/cli.ts";
 import {
   type FakeAnthropic,
   type IssuedToken,
@@ -67,18 +67,7 @@ async function runClaude(configDir: string): Promise<{ code: number; stdout: str
     stdout: "pipe",
     stderr: "pipe",
   });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 90_000);
-  try {
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    return { code, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-  }
+  return collectOutput(proc, 90_000);
 }
 
 const tokenCalls = (chainId: string) =>

@@ -43,7 +43,21 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     stdout: "pipe",
     stderr: "pipe",
   });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 30_000);
+  return collectOutput(proc, options.timeoutMs ?? 30_000);
+}
+
+/** Waits for a spawned child (stdout and stderr piped), killing it after `timeoutMs`. Always reaps it. */
+export async function collectOutput(
+  proc: {
+    stdout: ReadableStream<Uint8Array>;
+    stderr: ReadableStream<Uint8Array>;
+    exited: Promise<number>;
+    exitCode: number | null;
+    kill(signal?: number | NodeJS.Signals): void;
+  },
+  timeoutMs: number,
+): Promise<CliResult> {
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
   try {
     const [stdout, stderr, code] = await Promise.all([
       new Response(proc.stdout).text(),

@@ -24,7 +24,7 @@ import { recoverIfInterrupted } from "../../src/secrets/credential-write.ts";
 import { createFileStore } from "../../src/secrets/file-store.ts";
 import type { CredentialBlob } from "../../src/secrets/types.ts";
 import { refreshAccountToken, type RefreshOutcome } from "../../src/usage/refresh.ts";
-import { REPO_ROOT, runCli, tempDir } from "../helpers/cli.ts";
+import { REPO_ROOT, collectOutput, runCli, tempDir } from "../helpers/cli.ts";
 import { writeFakeBrowser } from "../helpers/fake-browser.ts";
 import { type InterceptProxy, startInterceptProxy } from "../helpers/intercept-proxy.ts";
 import { pathWith, standInClaudeDir } from "../helpers/claude-bin.ts";
@@ -63,18 +63,7 @@ async function realClaudeLogin(
     stdout: "pipe",
     stderr: "pipe",
   });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 90_000);
-  try {
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    return { code, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-  }
+  return collectOutput(proc, 90_000);
 }
 const store = createFileStore();
 let fake: FakeAnthropic;
