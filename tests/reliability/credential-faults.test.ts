@@ -488,8 +488,8 @@ describe("concurrent writers", () => {
     }
   }, 120_000);
 
-  test("`ccp remove --keep-credential` during a refresh waits for it and keeps the new pair", async () => {
-    const t = tally("remove --keep-credential during a refresh");
+  /** A one-account pool whose token expires within a minute, as the refresh worker sees it. */
+  async function poolOfOne() {
     const pool = await makePool(fake, [{ name: "kept", util5Pct: 10, util7Pct: 10, expiresInMs: 60_000 }]);
     const a = pool.accounts[0]!;
     const account: Account = {
@@ -498,6 +498,12 @@ describe("concurrent writers", () => {
       lockPath: join(pool.env.ccpHome, "locks", "acct-01.refresh.lock"),
       token: a.token,
     };
+    return { pool, a, account };
+  }
+
+  test("`ccp remove --keep-credential` during a refresh waits for it and keeps the new pair", async () => {
+    const t = tally("remove --keep-credential during a refresh");
+    const { pool, a, account } = await poolOfOne();
     const faultDir = tempDir("remove-");
     let removed: Awaited<ReturnType<typeof runCli>> | null = null;
     const run = await runWorker(
@@ -530,14 +536,7 @@ describe("concurrent writers", () => {
 
   test("`ccp remove --keep-credential` after a killed write keeps the recovered pair, not the dead one", async () => {
     const t = tally("remove --keep-credential during a refresh");
-    const pool = await makePool(fake, [{ name: "kept", util5Pct: 10, util7Pct: 10, expiresInMs: 60_000 }]);
-    const a = pool.accounts[0]!;
-    const account: Account = {
-      root: pool.env.ccpHome,
-      configDir: a.configDir,
-      lockPath: join(pool.env.ccpHome, "locks", "acct-01.refresh.lock"),
-      token: a.token,
-    };
+    const { pool, a, account } = await poolOfOne();
     // Killed between the temp write and the rename: the only live pair is in the leftover.
     const run = await runWorker(account, { CCP_FAULT_AT: "after-temp-write:kill" });
     expect(run.signal).toBe("SIGKILL");
