@@ -16,6 +16,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { mergeShareableKeys, readFlowHistory } from "../../src/overlay/claude-json.ts";
 import { BASE_PROJECT, type Base, makeBase, makeTempHome } from "../helpers/sacred.ts";
@@ -185,6 +186,33 @@ describe("write-back of settings changed in an account", () => {
     expect(read(jsonPath(accountA)).theme).toBe("dark");
     expect(read(base.baseJsonPath).theme).toBe("dark");
     expect(readFlowHistory(jsonPath(accountA)).at(-1)?.conflicts).toEqual([{ key: "theme", winner: "base" }]);
+  });
+
+  test("a merge record written by an earlier cc-pool still tells which side changed", () => {
+    // Earlier versions hashed each value with node:crypto's SHA-256 (first 24 hex digits).
+    const hash = (value: unknown) =>
+      createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 24);
+    edit(base.baseJsonPath, (c) => {
+      c.theme = "dark";
+    });
+    edit(jsonPath(accountA), (c) => {
+      c.theme = "dark";
+    });
+    write(join(accountA, ".cc-pool-merge.json"), {
+      version: 1,
+      base: { theme: hash("dark") },
+      account: { theme: hash("dark") },
+      history: [],
+    });
+    edit(jsonPath(accountA), (c) => {
+      c.theme = "light";
+    });
+    // The base looks newer: a record that no longer matched would turn this into a conflict it wins.
+    age(jsonPath(accountA), 60);
+    const result = merge(accountA);
+    expect(result.conflicts).toEqual([]);
+    expect(result.toBase).toEqual(["theme"]);
+    expect(read(base.baseJsonPath).theme).toBe("light");
   });
 
   test("deleting a key in the account does not delete it from the base", () => {
