@@ -4,7 +4,8 @@
 import { join } from "node:path";
 import type { Env } from "../env.ts";
 import { assertAccountDir } from "../fs/safe-path.ts";
-import { type MergeResult, mergeShareableKeys } from "../overlay/claude-json.ts";
+import { type MergeResult, mergeShareableKeys, mergeStatePath } from "../overlay/claude-json.ts";
+import { LaunchRecord, type SignedFile, signFiles } from "../overlay/launch-record.ts";
 import { ensureBaseSharedDirs, syncOverlay } from "../overlay/symlinks.ts";
 import { log } from "../ui/log.ts";
 
@@ -19,20 +20,58 @@ function reportMerge(merged: MergeResult): void {
   }
 }
 
-function mergeSettings(env: Env, configDir: string): void {
+/** The record part of the `.claude.json` merge (launch-record.ts). */
+const MERGE_PART = "claude-json-merge";
+
+/** Everything the merge reads: both configs (the base as read, through a dotfiles link) and its record. */
+function mergeInputs(env: Env, accountJsonPath: string): SignedFile[] {
+  return [
+    { path: env.claudeJson, follow: true },
+    { path: accountJsonPath, follow: false },
+    { path: mergeStatePath(accountJsonPath), follow: false },
+  ];
+}
+
+/** A merge that wrote nothing, postponed nothing and had nothing to warn about. */
+function mergeWasIdle(merged: MergeResult): boolean {
+  return (
+    merged.skipped === undefined &&
+    merged.baseSkipped === undefined &&
+    !merged.changed &&
+    merged.toBase.length === 0 &&
+    merged.conflicts.length === 0
+  );
+}
+
+/**
+ * The two-way merge, skipped when neither config nor the merge record changed since a merge that
+ * had nothing to do: it would read the same values and do nothing again (launch-record.ts says why
+ * the signatures prove that). Any change, by claude or by hand, makes it run.
+ */
+function mergeSettings(env: Env, configDir: string, record: LaunchRecord): void {
+  const accountJsonPath = join(configDir, ".claude.json");
+  const inputs = mergeInputs(env, accountJsonPath);
+  const before = signFiles(inputs);
+  if (record.unchanged(MERGE_PART, before)) return;
   try {
-    reportMerge(
-      mergeShareableKeys({ baseJsonPath: env.claudeJson, accountJsonPath: join(configDir, ".claude.json") }),
-    );
+    const merged = mergeShareableKeys({ baseJsonPath: env.claudeJson, accountJsonPath });
+    reportMerge(merged);
+    if (mergeWasIdle(merged)) record.settle(MERGE_PART, before, signFiles(inputs));
+    else record.forget(MERGE_PART);
   } catch (error) {
+    record.forget(MERGE_PART);
     log.warn(`${(error as Error).message} Settings were not merged (run \`ccp doctor\`).`);
   }
 }
 
-/** Before the launch: shared dirs in the base, real ones merged into it, links, settings merged. */
-export function prepareAccountFiles(env: Env, configDir: string): void {
+/**
+ * Before the launch: shared dirs in the base, real ones merged into it, links, settings merged.
+ * Returns the account's launch record, for the caller to use and save once before claude starts.
+ */
+export function prepareAccountFiles(env: Env, configDir: string): LaunchRecord {
   // A dir swapped for a link (to ~/.claude, say) would aim every write below at the link's target.
   assertAccountDir(env.accountsDir, configDir);
+  const record = LaunchRecord.load(configDir);
   try {
     ensureBaseSharedDirs(env.claudeDir);
   } catch (error) {
@@ -40,7 +79,8 @@ export function prepareAccountFiles(env: Env, configDir: string): void {
   }
   const report = syncOverlay({ baseDir: env.claudeDir, accountDir: configDir }, { mergeIntoBase: true });
   for (const c of report.conflicts) log.warn(`${c.message} (run \`ccp doctor\`).`);
-  mergeSettings(env, configDir);
+  mergeSettings(env, configDir, record);
+  return record;
 }
 
 /** At check-in, once claude has exited: write back what the session changed. Never throws. */
@@ -51,5 +91,8 @@ export function checkInAccountFiles(env: Env, configDir: string): void {
     log.warn(`${(error as Error).message} Settings were not written back.`);
     return;
   }
-  mergeSettings(env, configDir);
+  // What claude changed makes the merge run; a session that changed nothing leaves it skipped.
+  const record = LaunchRecord.load(configDir);
+  mergeSettings(env, configDir, record);
+  record.save();
 }

@@ -13,7 +13,8 @@ import { log } from "../ui/log.ts";
 import { flushOutput } from "../ui/output.ts";
 import { checkInAccountFiles, prepareAccountFiles } from "./account-files.ts";
 import { findClaude } from "./claude-bin.ts";
-import { findLoginOverrides, neutraliseOverrides, overrideWarning } from "./login-overrides.ts";
+import type { LaunchRecord } from "../overlay/launch-record.ts";
+import { findLoginOverridesForLaunch, neutraliseOverrides, overrideWarning } from "./login-overrides.ts";
 import { openExistingPool } from "./pool.ts";
 import { type Selection, announceLine, selectAccount } from "./select.ts";
 import { SpawnError, spawnAndWait } from "./shim.ts";
@@ -56,14 +57,15 @@ export async function prepareAccount(
   db: Db,
   account: AccountRow,
   ownSessionId: number,
-): Promise<void> {
-  prepareAccountFiles(env, account.configDir);
+): Promise<LaunchRecord> {
+  const record = prepareAccountFiles(env, account.configDir);
   try {
     await refreshForLaunch(env, db, account, ownSessionId);
   } catch (error) {
     // The login is claude's to use either way; a failed check must not stop the launch.
     log.dim(`Could not check ${account.name}'s login before starting (${(error as Error).message}).`);
   }
+  return record;
 }
 
 /** Where the file store writes a credential, and the prefix of its temp files and claude's. */
@@ -129,12 +131,13 @@ async function refreshForLaunch(env: Env, db: Db, account: AccountRow, ownSessio
   }
 }
 
-function announce(env: Env, selection: Selection): void {
+function announce(env: Env, selection: Selection, record: LaunchRecord): void {
   log.info(announceLine(selection));
   const warning = selection.decision.warning;
   if (warning) log.warn(warning);
   const label = selection.account.email ?? selection.account.name;
-  for (const override of findLoginOverrides({ env: env.raw, configDir: selection.account.configDir })) {
+  const sources = { env: env.raw, configDir: selection.account.configDir };
+  for (const override of findLoginOverridesForLaunch(sources, record)) {
     log.warn(overrideWarning(override, label));
   }
 }
@@ -250,12 +253,14 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   let exitCode: number | null = null;
   let continued: number | null = null;
   try {
+    let record: LaunchRecord;
     try {
-      await prepareAccount(env, db, account, sessionId);
+      record = await prepareAccount(env, db, account, sessionId);
     } finally {
       db.close();
     }
-    announce(env, selection);
+    announce(env, selection, record);
+    record.save();
     const childEnv = launchEnv(env, account.configDir, sessionId);
     // The announcement reaches the terminal before claude draws on it.
     await flushOutput();

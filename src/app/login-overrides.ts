@@ -3,6 +3,8 @@
 // neutralise without changing what the user asked for, and `ccp doctor` lists the same findings.
 import { join } from "node:path";
 import { readJsonObject } from "../overlay/claude-json.ts";
+import type { LaunchRecord } from "../overlay/launch-record.ts";
+import { signFiles } from "../overlay/launch-record.ts";
 
 export interface LoginOverride {
   /** Where it comes from: `ANTHROPIC_API_KEY`, `settings.json apiKeyHelper`, … */
@@ -74,6 +76,42 @@ export function findLoginOverrides(sources: OverrideSources): LoginOverride[] {
     ...settingsOverrides(sources.configDir),
     ...accountConfigOverrides(sources.configDir),
   ];
+}
+
+/** The record part of the file scan below (launch-record.ts). */
+const FILES_PART = "login-overrides";
+
+function isOverrideList(value: unknown): value is LoginOverride[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (o) =>
+        typeof o === "object" &&
+        o !== null &&
+        typeof o.source === "string" &&
+        typeof o.effect === "string" &&
+        typeof o.removed === "boolean",
+    )
+  );
+}
+
+/**
+ * `findLoginOverrides` for a launch: the two files are read again only when one of them changed
+ * since the scan `record` holds (it keeps the findings, which name sources, never values).
+ */
+export function findLoginOverridesForLaunch(sources: OverrideSources, record: LaunchRecord): LoginOverride[] {
+  // Both are read through links (settings.json is the base's), so both are signed as read.
+  const inputs = [
+    { path: join(sources.configDir, "settings.json"), follow: true },
+    { path: join(sources.configDir, ".claude.json"), follow: true },
+  ];
+  const before = signFiles(inputs);
+  const recorded = record.unchanged(FILES_PART, before)?.data;
+  const fromFiles = isOverrideList(recorded)
+    ? recorded
+    : [...settingsOverrides(sources.configDir), ...accountConfigOverrides(sources.configDir)];
+  if (!isOverrideList(recorded)) record.settle(FILES_PART, before, signFiles(inputs), fromFiles);
+  return [...environmentOverrides(sources.env), ...fromFiles];
 }
 
 /** Overrides set in the environment claude would inherit. */

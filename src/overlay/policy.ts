@@ -35,6 +35,8 @@ export const PRIVATE_FILES: readonly string[] = [
   ".storage-write.lock",
   // cc-pool's own record of the last `.claude.json` merge (see claude-json.ts).
   ".cc-pool-merge.json",
+  // cc-pool's record of launch-time checks that found nothing to do (see launch-record.ts).
+  ".cc-pool-launch.json",
 ];
 
 /**

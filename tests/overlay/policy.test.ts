@@ -73,6 +73,7 @@ describe("the full private list", () => {
     ".oauth_refresh.lock.owner",
     ".storage-write.lock",
     ".cc-pool-merge.json",
+    ".cc-pool-launch.json",
   ])("%s stays per-account", (name) => {
     expect(classifyEntry(name)).toBe("private");
     expect(isProjected(name)).toBe(false);
