@@ -252,26 +252,33 @@ export async function launch(env: Env, options: LaunchOptions): Promise<number> 
   };
   let exitCode: number | null = null;
   let continued: number | null = null;
+  let dbOpen = true;
+  const closeDb = (): void => {
+    if (!dbOpen) return;
+    dbOpen = false;
+    db.close();
+  };
   try {
-    let record: LaunchRecord;
     try {
-      record = await prepareAccount(env, db, account, sessionId);
-    } finally {
-      db.close();
-    }
-    announce(env, selection, record);
-    record.save();
-    const childEnv = launchEnv(env, account.configDir, sessionId);
-    // The announcement reaches the terminal before claude draws on it.
-    await flushOutput();
-    try {
-      exitCode = await spawnAndWait(claudeBin, options.claudeArgs, childEnv, options.cwd);
+      const record = await prepareAccount(env, db, account, sessionId);
+      announce(env, selection, record);
+      record.save();
+      const childEnv = launchEnv(env, account.configDir, sessionId);
+      // The announcement reaches the terminal before claude draws on it.
+      await flushOutput();
+      // spawnAndWait starts claude before its first await; closing the last handle on the pool
+      // checkpoints the WAL (~0.7 ms), which can as well happen while claude starts.
+      const waiting = spawnAndWait(claudeBin, options.claudeArgs, childEnv, options.cwd);
+      closeDb();
+      exitCode = await waiting;
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
       throw new CcpError("claude-missing", error.message, {
         hint: "Check CCP_CLAUDE_BIN or your PATH.",
         exitCode: 127,
       });
+    } finally {
+      closeDb();
     }
   } finally {
     continued = await afterClaude(env, session, exitCode);
