@@ -78,8 +78,25 @@ export function findLoginOverrides(sources: OverrideSources): LoginOverride[] {
   ];
 }
 
-/** The record part of the file scan below (launch-record.ts). */
-const FILES_PART = "login-overrides";
+/**
+ * One file's overrides for a launch: read again only when the file changed since the scan
+ * `record` holds (it keeps the findings, which name sources, never values). The file is signed as
+ * it is read, through a link (settings.json is the base's).
+ */
+function recordedScan(
+  record: LaunchRecord,
+  part: string,
+  path: string,
+  scan: () => LoginOverride[],
+): LoginOverride[] {
+  const inputs = [{ path, follow: true }];
+  const before = signFiles(inputs);
+  const recorded = record.unchanged(part, before)?.data;
+  if (isOverrideList(recorded)) return recorded;
+  const found = scan();
+  record.settle(part, before, signFiles(inputs), found);
+  return found;
+}
 
 function isOverrideList(value: unknown): value is LoginOverride[] {
   return (
@@ -96,22 +113,20 @@ function isOverrideList(value: unknown): value is LoginOverride[] {
 }
 
 /**
- * `findLoginOverrides` for a launch: the two files are read again only when one of them changed
- * since the scan `record` holds (it keeps the findings, which name sources, never values).
+ * `findLoginOverrides` for a launch, with each file scanned again only when it changed (claude
+ * rewrites the account's `.claude.json` every session; `settings.json` rarely changes).
  */
 export function findLoginOverridesForLaunch(sources: OverrideSources, record: LaunchRecord): LoginOverride[] {
-  // Both are read through links (settings.json is the base's), so both are signed as read.
-  const inputs = [
-    { path: join(sources.configDir, "settings.json"), follow: true },
-    { path: join(sources.configDir, ".claude.json"), follow: true },
+  const { configDir } = sources;
+  return [
+    ...environmentOverrides(sources.env),
+    ...recordedScan(record, "login-overrides:settings", join(configDir, "settings.json"), () =>
+      settingsOverrides(configDir),
+    ),
+    ...recordedScan(record, "login-overrides:account", join(configDir, ".claude.json"), () =>
+      accountConfigOverrides(configDir),
+    ),
   ];
-  const before = signFiles(inputs);
-  const recorded = record.unchanged(FILES_PART, before)?.data;
-  const fromFiles = isOverrideList(recorded)
-    ? recorded
-    : [...settingsOverrides(sources.configDir), ...accountConfigOverrides(sources.configDir)];
-  if (!isOverrideList(recorded)) record.settle(FILES_PART, before, signFiles(inputs), fromFiles);
-  return [...environmentOverrides(sources.env), ...fromFiles];
 }
 
 /** Overrides set in the environment claude would inherit. */

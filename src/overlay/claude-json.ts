@@ -436,6 +436,106 @@ function mtimeMs(path: string): number {
   }
 }
 
+interface MergePlan {
+  toAccount: Slot[];
+  toBase: Slot[];
+  /** Write-backs that wait for the base's lock (their record stays as it was, so they stay pending). */
+  postponed: Set<string>;
+  conflicts: FlowConflict[];
+}
+
+/** Which side wins each slot that differs (see mergeShareableKeys). */
+function planMerge(
+  base: JsonObject,
+  account: JsonObject,
+  state: MergeState | undefined,
+  baseNewer: boolean,
+  canWriteBase: boolean,
+): MergePlan {
+  const plan: MergePlan = { toAccount: [], toBase: [], postponed: new Set(), conflicts: [] };
+  for (const slot of slotsFor(base, account, state)) {
+    const baseValue = slot.get(base);
+    const accountValue = slot.get(account);
+    const baseHash = valueHash(baseValue);
+    const accountHash = valueHash(accountValue);
+    if (baseHash === accountHash) continue;
+    if (state === undefined) {
+      if (baseValue !== undefined) plan.toAccount.push(slot);
+      continue;
+    }
+    const baseChanged = baseHash !== (state.base[slot.id] ?? UNDEFINED_HASH);
+    const accountChanged = accountHash !== (state.account[slot.id] ?? UNDEFINED_HASH);
+    let winner: "base" | "account" | undefined;
+    if (baseChanged && !accountChanged) winner = "base";
+    else if (accountChanged && !baseChanged) winner = "account";
+    else if (baseChanged && accountChanged) {
+      winner =
+        accountValue === undefined
+          ? "base"
+          : baseValue === undefined
+            ? "account"
+            : baseNewer
+              ? "base"
+              : "account";
+      if (accountValue !== undefined && baseValue !== undefined)
+        plan.conflicts.push({ key: slot.label, winner });
+    }
+    // Deletions never propagate.
+    if (winner === "base" && baseValue !== undefined) plan.toAccount.push(slot);
+    if (winner === "account" && accountValue !== undefined && slot.writeBack) {
+      if (canWriteBase) plan.toBase.push(slot);
+      else plan.postponed.add(slot.id);
+    }
+  }
+  return plan;
+}
+
+/** What each side holds now; a postponed write-back keeps its old record so it stays pending. */
+function nextMergeState(
+  nextBase: JsonObject,
+  nextAccount: JsonObject,
+  state: MergeState | undefined,
+  postponed: Set<string>,
+): MergeState {
+  const nextState: MergeState = { version: 1, base: {}, account: {}, history: state?.history ?? [] };
+  for (const slot of slotsFor(nextBase, nextAccount, state)) {
+    if (postponed.has(slot.id) && state !== undefined) {
+      const oldBase = state.base[slot.id];
+      const oldAccount = state.account[slot.id];
+      if (oldBase !== undefined) nextState.base[slot.id] = oldBase;
+      if (oldAccount !== undefined) nextState.account[slot.id] = oldAccount;
+      continue;
+    }
+    const b = valueHash(slot.get(nextBase));
+    const a = valueHash(slot.get(nextAccount));
+    if (b !== UNDEFINED_HASH) nextState.base[slot.id] = b;
+    if (a !== UNDEFINED_HASH) nextState.account[slot.id] = a;
+  }
+  return nextState;
+}
+
+/**
+ * True when the merge, read without taking either lock, would write nothing and report nothing:
+ * the usual launch, where claude changed only its own counters. The locks exist to keep a write
+ * from losing a live session's, so a merge that writes nothing needs neither; anything else (a
+ * value to move, a conflict, a record to update, a lock dir present, a file missing or unparsable)
+ * runs the merge under the locks exactly as before, reading everything again.
+ */
+function wouldBeIdle(opts: MergeOptions): boolean {
+  const { baseJsonPath, accountJsonPath } = opts;
+  if (lstatSync(`${accountJsonPath}.lock`, { throwIfNoEntry: false }) !== undefined) return false;
+  const account = readAccountJsonObject(accountJsonPath);
+  if (account.state !== "ok") return false;
+  const state = readMergeState(mergeStatePath(accountJsonPath));
+  if (state === undefined) return false;
+  const base = readJsonObject(baseJsonPath);
+  if (base.state !== "ok") return false;
+  // baseNewer only decides conflicts, and any conflict is reported, so it cannot make a merge idle.
+  const plan = planMerge(base.value, account.value, state, false, true);
+  if (plan.toAccount.length > 0 || plan.toBase.length > 0 || plan.conflicts.length > 0) return false;
+  return stableJson(nextMergeState(base.value, account.value, state, plan.postponed)) === stableJson(state);
+}
+
 /** Writes `~/.claude.json` where it really is (a dotfiles symlink stays a symlink), mode kept. */
 function writeBaseClaudeJson(path: string, value: JsonObject): void {
   const real = realpathSync(path);
@@ -464,6 +564,7 @@ export interface MergeOptions {
 export function mergeShareableKeys(opts: MergeOptions): MergeResult {
   const { baseJsonPath, accountJsonPath } = opts;
   const result: MergeResult = { changed: false, changedKeys: [], toBase: [], conflicts: [] };
+  if (wouldBeIdle(opts)) return result;
   const skip = (reason: MergeSkipReason, path: string, detail?: string): MergeResult => ({
     ...result,
     skipped: detail === undefined ? { reason, path } : { reason, path, detail },
@@ -492,43 +593,14 @@ export function mergeShareableKeys(opts: MergeOptions): MergeResult {
     const nextAccount: JsonObject = { ...account.value };
     const nextBase: JsonObject = { ...base.value };
     const canWriteBase = baseLock === "taken" || baseLock === "free";
-    const toAccount: Slot[] = [];
-    const toBase: Slot[] = [];
-    const postponed = new Set<string>();
-    for (const slot of slotsFor(base.value, account.value, state)) {
-      const baseValue = slot.get(base.value);
-      const accountValue = slot.get(account.value);
-      const baseHash = valueHash(baseValue);
-      const accountHash = valueHash(accountValue);
-      if (baseHash === accountHash) continue;
-      if (state === undefined) {
-        if (baseValue !== undefined) toAccount.push(slot);
-        continue;
-      }
-      const baseChanged = baseHash !== (state.base[slot.id] ?? UNDEFINED_HASH);
-      const accountChanged = accountHash !== (state.account[slot.id] ?? UNDEFINED_HASH);
-      let winner: "base" | "account" | undefined;
-      if (baseChanged && !accountChanged) winner = "base";
-      else if (accountChanged && !baseChanged) winner = "account";
-      else if (baseChanged && accountChanged) {
-        winner =
-          accountValue === undefined
-            ? "base"
-            : baseValue === undefined
-              ? "account"
-              : baseNewer
-                ? "base"
-                : "account";
-        if (accountValue !== undefined && baseValue !== undefined)
-          result.conflicts.push({ key: slot.label, winner });
-      }
-      // Deletions never propagate.
-      if (winner === "base" && baseValue !== undefined) toAccount.push(slot);
-      if (winner === "account" && accountValue !== undefined && slot.writeBack) {
-        if (canWriteBase) toBase.push(slot);
-        else postponed.add(slot.id);
-      }
-    }
+    const { toAccount, toBase, postponed, conflicts } = planMerge(
+      base.value,
+      account.value,
+      state,
+      baseNewer,
+      canWriteBase,
+    );
+    result.conflicts.push(...conflicts);
 
     const movedToAccount = toAccount.filter((slot) => slot.set(nextAccount, slot.get(base.value)));
     const movedToBase = toBase.filter((slot) => slot.set(nextBase, slot.get(account.value)));
@@ -567,21 +639,7 @@ export function mergeShareableKeys(opts: MergeOptions): MergeResult {
       };
     }
 
-    // Record what each side holds now; a postponed write-back keeps its old record so it stays pending.
-    const nextState: MergeState = { version: 1, base: {}, account: {}, history: state?.history ?? [] };
-    for (const slot of slotsFor(nextBase, nextAccount, state)) {
-      if (postponed.has(slot.id) && state !== undefined) {
-        const oldBase = state.base[slot.id];
-        const oldAccount = state.account[slot.id];
-        if (oldBase !== undefined) nextState.base[slot.id] = oldBase;
-        if (oldAccount !== undefined) nextState.account[slot.id] = oldAccount;
-        continue;
-      }
-      const b = valueHash(slot.get(nextBase));
-      const a = valueHash(slot.get(nextAccount));
-      if (b !== UNDEFINED_HASH) nextState.base[slot.id] = b;
-      if (a !== UNDEFINED_HASH) nextState.account[slot.id] = a;
-    }
+    const nextState = nextMergeState(nextBase, nextAccount, state, postponed);
     if (result.toBase.length > 0 || result.changedKeys.length > 0) {
       nextState.history = [
         ...nextState.history,

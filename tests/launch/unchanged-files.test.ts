@@ -107,7 +107,7 @@ async function armRecord(pool: TestPool): Promise<void> {
     (json(join(configDir(pool), LAUNCH_RECORD_FILE)).parts ?? {}) as Record<string, unknown>,
   );
   // Without this the tests below would not exercise the skip at all.
-  expect(parts.sort()).toEqual(["claude-json-merge", "login-overrides"]);
+  expect(parts.sort()).toEqual(["claude-json-merge", "login-overrides:account", "login-overrides:settings"]);
 }
 
 describe("ccp run with unchanged files", () => {
@@ -152,6 +152,16 @@ describe("ccp run with unchanged files", () => {
     editUnkindly(settings, "apiKeyHelpe_", "apiKeyHelper");
     const warned = await launch(pool);
     expect(warned.stderr).toContain("settings.json apiKeyHelper");
+  }, 30_000);
+
+  test("a Console key added to the account's .claude.json between launches (same size and mtime) is still warned about", async () => {
+    const pool = await soloPool();
+    const accountJson = join(configDir(pool), ".claude.json");
+    writeFileSync(accountJson, JSON.stringify({ ...json(accountJson), primaryApiKeZ: "sk-ant-api03-x" }));
+    await armRecord(pool);
+    editUnkindly(accountJson, "primaryApiKeZ", "primaryApiKey");
+    const warned = await launch(pool);
+    expect(warned.stderr).toContain(".claude.json primaryApiKey");
   }, 30_000);
 
   test("a shared dir created in ~/.claude between launches is linked at the next one", async () => {

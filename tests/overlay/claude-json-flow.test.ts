@@ -215,6 +215,26 @@ describe("write-back of settings changed in an account", () => {
     expect(read(base.baseJsonPath).theme).toBe("light");
   });
 
+  test("a value set alike on both sides is recorded, so a later change on one side wins cleanly", () => {
+    merge(accountA);
+    for (const path of [base.baseJsonPath, jsonPath(accountA)]) {
+      edit(path, (c) => {
+        c.diffTool = "meld";
+      });
+    }
+    const alike = merge(accountA);
+    expect([alike.changed, alike.toBase]).toEqual([false, []]);
+    edit(base.baseJsonPath, (c) => {
+      c.diffTool = "kdiff";
+    });
+    // The account looks newer: had the agreement not been recorded, this would be a conflict it wins.
+    age(base.baseJsonPath, 60);
+    const result = merge(accountA);
+    expect(result.conflicts).toEqual([]);
+    expect(read(jsonPath(accountA)).diffTool).toBe("kdiff");
+    expect(read(base.baseJsonPath).diffTool).toBe("kdiff");
+  });
+
   test("deleting a key in the account does not delete it from the base", () => {
     merge(accountA);
     edit(jsonPath(accountA), (c) => {

@@ -403,6 +403,16 @@ describe("mergeShareableKeys", () => {
     expect(existsSync(`${accountJsonPath}.lock`)).toBe(true);
   });
 
+  test("a lock held by a running claude is reported even when there is nothing to merge", () => {
+    writeAccount({ theme: "light" });
+    merge();
+    expect(merge().skipped).toBeUndefined();
+    mkdirSync(`${accountJsonPath}.lock`);
+
+    expect(merge().skipped?.reason).toBe("account-locked");
+    expect(existsSync(`${accountJsonPath}.lock`)).toBe(true);
+  });
+
   test("a stale lock left by a crashed claude does not block the merge and is not removed", () => {
     writeAccount({ theme: "light" });
     mkdirSync(`${accountJsonPath}.lock`);
