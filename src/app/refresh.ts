@@ -6,24 +6,23 @@ import type { CredentialStore } from "../secrets/types.ts";
 import { type AccountRow, accountDirName } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { updateHealth } from "../store/health.ts";
-import {
-  DEFAULT_REFRESH_IF_EXPIRES_WITHIN_MS,
-  type RefreshOutcome,
-  refreshAccountToken,
-} from "../usage/refresh.ts";
+// The token request code (HTTP, payload schemas) is loaded only when a token is refreshed: `ccp run`
+// imports this module to check the stored token before claude starts.
+import type { RefreshOutcome } from "../usage/refresh.ts";
 import { findClaude } from "./claude-bin.ts";
 
 export function refreshLockPath(env: Env, accountId: number): string {
   return join(env.ccpHome, "locks", `${accountDirName(accountId)}.refresh.lock`);
 }
 
-/** True when the stored access token expires within `withinMs` (or its expiry is unknown). */
+/** True when the stored access token expires within `withinMsIn` (default: the daemon's margin) or its expiry is unknown. */
 export async function expiresSoon(
   store: CredentialStore,
   configDir: string,
   nowMs: number,
-  withinMs = DEFAULT_REFRESH_IF_EXPIRES_WITHIN_MS,
+  withinMsIn?: number,
 ): Promise<boolean> {
+  const withinMs = withinMsIn ?? (await import("../usage/refresh.ts")).DEFAULT_REFRESH_IF_EXPIRES_WITHIN_MS;
   const oauth = (await store.read(configDir))?.claudeAiOauth;
   if (!oauth?.refreshToken) return false;
   return typeof oauth.expiresAt !== "number" || oauth.expiresAt - nowMs < withinMs;
@@ -160,6 +159,7 @@ export async function refreshIdleAccount(
   } = {},
 ): Promise<RefreshOutcome> {
   const now = options.now ?? Date.now;
+  const { refreshAccountToken } = await import("../usage/refresh.ts");
   const outcome = await refreshAccountToken({
     configDir: account.configDir,
     store,
