@@ -8,6 +8,7 @@ import {
   mkdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -145,6 +146,20 @@ describe("LaunchRecord", () => {
     for (const broken of [text.slice(0, -1), `${text}x`, "", "[]", '{"version":2,"parts":{}}']) {
       writeFileSync(join(dir, LAUNCH_RECORD_FILE), broken);
       expect(LaunchRecord.load(dir).unchanged("merge", signFiles(files, later()))).toBeUndefined();
+    }
+  });
+
+  test("a record planted as a FIFO or a directory hangs nothing and is left as it is", () => {
+    const path = join(dir, LAUNCH_RECORD_FILE);
+    for (const plant of [() => Bun.spawnSync(["mkfifo", path]), () => mkdirSync(path)]) {
+      rmSync(path, { recursive: true, force: true });
+      plant();
+      const kind = lstatSync(path).mode & 0o170000;
+      const record = LaunchRecord.load(dir);
+      expect(record.unchanged("merge", signFiles(files, later()))).toBeUndefined();
+      record.settle("merge", signFiles(files, later()), signFiles(files, later()));
+      record.save();
+      expect(lstatSync(path).mode & 0o170000).toBe(kind);
     }
   });
 
