@@ -69,7 +69,7 @@ export default defineCommand({
         if (args.json) {
           const { statusJson } = await import("../ui/status/json.ts");
           const model = db
-            ? status.buildStatusModel(db, Date.now(), cwd)
+            ? status.buildStatusModel(db, Date.now(), cwd, { history: false })
             : status.emptyStatusModel(Date.now(), cwd);
           writeOut(`${JSON.stringify(statusJson(model), null, 2)}\n`);
         } else {
@@ -109,7 +109,8 @@ export default defineCommand({
       const frame = async (compact: boolean): Promise<string> => {
         const results = await status.sampleDue(e, db, { live, force });
         force = false;
-        const model = status.buildStatusModel(db, Date.now(), cwd);
+        // The plain table and --json show no sparkline.
+        const model = status.buildStatusModel(db, Date.now(), cwd, { history: false });
         if (results.some((r) => r.status !== "ok")) {
           const { staleNotes } = await import("../ui/status/stale-notes.ts");
           notes = staleNotes(results, model, Date.now());
