@@ -6,6 +6,7 @@ import {
   buildStatusModel,
   togglePin,
 } from "../../src/app/status.ts";
+import { scoreTerms } from "../../src/score/score-account.ts";
 import { DAEMON_HEARTBEAT_KEY, setMeta } from "../../src/store/meta.ts";
 import { getPin, setPin } from "../../src/store/sessions.ts";
 import { statusJson } from "../../src/ui/status/json.ts";
@@ -93,7 +94,7 @@ describe("buildStatusModel", () => {
     const twoMin = m.accounts.find((a) => a.name === "two-min");
     const sixMin = m.accounts.find((a) => a.name === "six-min");
     expect(twoMin?.stale).toBe(false);
-    expect(twoMin?.terms.find((t) => t.key === "stale")?.value).toBe(-20);
+    expect((twoMin ? scoreTerms(twoMin) : []).find((t) => t.key === "stale")?.value).toBe(-20);
     expect(sixMin?.stale).toBe(true);
     expect(sixMin?.staleReason).toBe("old-sample");
   });
