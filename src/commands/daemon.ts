@@ -9,7 +9,11 @@ export default defineCommand({
   },
   args: {},
   async run() {
-    const { runDaemon } = await import("../daemon/run.ts");
+    const [{ runDaemon }, { useNormalJit }] = await Promise.all([
+      import("../daemon/run.ts"),
+      import("../app/jit.ts"),
+    ]);
+    useNormalJit();
     const code = await runDaemon(env(), { handleSignals: true });
     // An idle keep-alive socket must not keep a stopped daemon around.
     process.exit(code);
