@@ -24,9 +24,21 @@ export async function expiresSoon(
   nowMs: number,
   withinMs = DEFAULT_REFRESH_IF_EXPIRES_WITHIN_MS,
 ): Promise<boolean> {
+  return nowMs > (await refreshDueAtMs(store, configDir, withinMs));
+}
+
+/**
+ * From when on the stored access token expires within `withinMs`: -Infinity when its expiry is
+ * unknown, +Infinity when there is nothing to refresh (no login, or no refresh token).
+ */
+export async function refreshDueAtMs(
+  store: CredentialStore,
+  configDir: string,
+  withinMs = DEFAULT_REFRESH_IF_EXPIRES_WITHIN_MS,
+): Promise<number> {
   const oauth = (await store.read(configDir))?.claudeAiOauth;
-  if (!oauth?.refreshToken) return false;
-  return typeof oauth.expiresAt !== "number" || oauth.expiresAt - nowMs < withinMs;
+  if (!oauth?.refreshToken) return Number.POSITIVE_INFINITY;
+  return typeof oauth.expiresAt !== "number" ? Number.NEGATIVE_INFINITY : oauth.expiresAt - withinMs;
 }
 
 let versionCache: { bin: string; version: string | undefined } | undefined;

@@ -9,7 +9,11 @@ export default defineCommand({
   },
   args: {},
   async run() {
-    const { runDaemon } = await import("../daemon/run.ts");
+    const [{ leanDaemonRuntime }, { runDaemon }] = await Promise.all([
+      import("../daemon/footprint.ts"),
+      import("../daemon/run.ts"),
+    ]);
+    leanDaemonRuntime();
     const code = await runDaemon(env(), { handleSignals: true });
     // An idle keep-alive socket must not keep a stopped daemon around.
     process.exit(code);
