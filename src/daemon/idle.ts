@@ -27,11 +27,6 @@ export class Chore {
   done(nowMs: number): void {
     this.lastAtMs = nowMs;
   }
-
-  /** Due at the next opportunity (something it depends on changed). */
-  reset(): void {
-    this.lastAtMs = Number.NEGATIVE_INFINITY;
-  }
 }
 
 /**

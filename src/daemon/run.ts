@@ -95,7 +95,7 @@ const MAX_REFRESH_CHECK_MS = 60_000;
  * A stored login is read again after this many refresh checks even when its expiry is far off:
  * the expiry is remembered in between, so an idle check reads no credential at all.
  */
-const EXPIRY_REREAD_CHECKS = 15;
+const EXPIRY_REREAD_CHECKS = 5;
 
 export interface DaemonOptions {
   now?: () => number;
