@@ -26,6 +26,11 @@ export const COMPILE_FLAGS = [
   // Lazily imported modules become chunks that load on their import(), not at start-up
   // (`--version` ~10 ms instead of ~30 ms on the same loaded machine).
   "--splitting",
+  // JavaScriptCore compiles a function once it has run a few dozen times; in a command that lives
+  // for 10 ms that compiling is pure cost (`ccp select` over 100 accounts spent a fifth of its
+  // instructions on it). Start with the tier-up thresholds scaled up; the long-lived processes go
+  // back to the normal policy (src/app/jit.ts).
+  "--compile-jit-policy=100",
 ];
 
 function gitCommit(): string {

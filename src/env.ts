@@ -1,7 +1,6 @@
 // The only module that reads process.env. Everything else receives an `Env`.
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import * as v from "valibot";
 import { parseDurationMs } from "./duration.ts";
 import { CcpError } from "./errors.ts";
 
@@ -47,44 +46,40 @@ const DEFAULT_USAGE_URL = "https://api.anthropic.com/api/oauth/usage";
 const DEFAULT_PROFILE_URL = "https://api.anthropic.com/api/oauth/profile";
 const DEFAULT_TOKEN_URL = "https://platform.claude.com/v1/oauth/token";
 
-const absolutePath = (name: string) =>
-  v.optional(
-    v.pipe(
-      v.string(),
-      v.check((s) => s.startsWith("/"), `${name} must be an absolute path`),
-    ),
-  );
-const httpUrl = (name: string) =>
-  v.optional(
-    v.pipe(
-      v.string(),
-      v.check((s) => /^https?:\/\/[^\s/]+/.test(s), `${name} must be an http(s) URL`),
-    ),
-  );
+/**
+ * One rule per variable, checked in this order (the first failure is the one reported). Plain
+ * checks rather than a schema library: env() runs on every command, the hot path included.
+ */
+const RULES: ReadonlyArray<readonly [key: string, ok: (value: string) => boolean, message: string]> = [
+  ["HOME", isAbsolute, "HOME must be an absolute path"],
+  ["CCP_HOME", isAbsolute, "CCP_HOME must be an absolute path"],
+  ["CCP_USAGE_URL", isHttpUrl, "CCP_USAGE_URL must be an http(s) URL"],
+  ["CCP_PROFILE_URL", isHttpUrl, "CCP_PROFILE_URL must be an http(s) URL"],
+  ["CCP_TOKEN_URL", isHttpUrl, "CCP_TOKEN_URL must be an http(s) URL"],
+  ["CCP_CLAUDE_BIN", isAbsolute, "CCP_CLAUDE_BIN must be an absolute path"],
+  ["CCP_SECRET_STORE", (s) => s === "keychain" || s === "file", "CCP_SECRET_STORE must be keychain or file"],
+  ["CCP_SECURITY_LIB", isAbsolute, "CCP_SECURITY_LIB must be an absolute path"],
+  ["CCP_COREFOUNDATION_LIB", isAbsolute, "CCP_COREFOUNDATION_LIB must be an absolute path"],
+  ["CCP_SECURITY_BIN", isAbsolute, "CCP_SECURITY_BIN must be an absolute path"],
+  [
+    "CCP_CONTINUE",
+    (s) => s === "ask" || s === "auto" || s === "off",
+    "CCP_CONTINUE must be ask, auto or off",
+  ],
+  [
+    "CCP_POLL_INTERVAL",
+    (s) => (parseDurationMs(s) ?? 0) >= 500,
+    "CCP_POLL_INTERVAL must be a duration of at least 500ms",
+  ],
+];
 
-const EnvSchema = v.object({
-  HOME: absolutePath("HOME"),
-  CCP_HOME: absolutePath("CCP_HOME"),
-  CCP_USAGE_URL: httpUrl("CCP_USAGE_URL"),
-  CCP_PROFILE_URL: httpUrl("CCP_PROFILE_URL"),
-  CCP_TOKEN_URL: httpUrl("CCP_TOKEN_URL"),
-  CCP_CLAUDE_BIN: absolutePath("CCP_CLAUDE_BIN"),
-  CCP_SECRET_STORE: v.optional(v.picklist(["keychain", "file"], "CCP_SECRET_STORE must be keychain or file")),
-  CCP_SECURITY_LIB: absolutePath("CCP_SECURITY_LIB"),
-  CCP_COREFOUNDATION_LIB: absolutePath("CCP_COREFOUNDATION_LIB"),
-  CCP_SECURITY_BIN: absolutePath("CCP_SECURITY_BIN"),
-  CCP_ACCOUNT: v.optional(v.pipe(v.string(), v.trim())),
-  CCP_CONTINUE: v.optional(v.picklist(["ask", "auto", "off"], "CCP_CONTINUE must be ask, auto or off")),
-  CCP_POLL_INTERVAL: v.optional(
-    v.pipe(
-      v.string(),
-      v.check(
-        (s) => (parseDurationMs(s) ?? 0) >= 500,
-        "CCP_POLL_INTERVAL must be a duration of at least 500ms",
-      ),
-    ),
-  ),
-});
+function isAbsolute(s: string): boolean {
+  return s.startsWith("/");
+}
+
+function isHttpUrl(s: string): boolean {
+  return /^https?:\/\/[^\s/]+/.test(s);
+}
 
 function userName(raw: Record<string, string | undefined>): string {
   if (raw.USER) return raw.USER;
@@ -98,24 +93,17 @@ function userName(raw: Record<string, string | undefined>): string {
 /** Reads and validates the environment. Throws a `bad-env` CcpError naming the variable. */
 export function loadEnv(raw: Record<string, string | undefined> = process.env): Env {
   // Empty strings mean "unset" for every optional variable (`CCP_ACCOUNT= ccp run` picks as usual).
-  const input: Record<string, string | undefined> = {};
-  for (const key of Object.keys(EnvSchema.entries)) {
+  const e: Record<string, string | undefined> = {};
+  for (const [key, ok, message] of RULES) {
     const value = raw[key];
-    if (value !== undefined && value !== "") input[key] = value;
+    if (value === undefined || value === "") continue;
+    if (!ok(value)) {
+      throw new CcpError("bad-env", `Invalid environment: ${message} (got ${JSON.stringify(value)}).`, {
+        hint: `Fix or unset ${key} and try again.`,
+      });
+    }
+    e[key] = value;
   }
-  const parsed = v.safeParse(EnvSchema, input);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const key = issue.path?.[0]?.key;
-    throw new CcpError(
-      "bad-env",
-      `Invalid environment: ${issue.message}${key ? ` (got ${JSON.stringify(raw[String(key)])})` : ""}.`,
-      {
-        hint: key ? `Fix or unset ${String(key)} and try again.` : undefined,
-      },
-    );
-  }
-  const e = parsed.output;
   const home = e.HOME ?? homedir();
   const ccpHome = e.CCP_HOME ?? join(home, ".cc-pool");
   let user: string | undefined;
@@ -130,15 +118,17 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
     profileUrl: e.CCP_PROFILE_URL ?? DEFAULT_PROFILE_URL,
     tokenUrl: e.CCP_TOKEN_URL ?? DEFAULT_TOKEN_URL,
     claudeBin: e.CCP_CLAUDE_BIN,
-    secretStore: e.CCP_SECRET_STORE ?? (process.platform === "darwin" ? "keychain" : "file"),
+    secretStore:
+      (e.CCP_SECRET_STORE as SecretStoreKind | undefined) ??
+      (process.platform === "darwin" ? "keychain" : "file"),
     securityLib: e.CCP_SECURITY_LIB,
     coreFoundationLib: e.CCP_COREFOUNDATION_LIB,
     securityBin: e.CCP_SECURITY_BIN ?? "/usr/bin/security",
-    forcedAccount: e.CCP_ACCOUNT === "" ? undefined : e.CCP_ACCOUNT,
+    forcedAccount: raw.CCP_ACCOUNT?.trim() || undefined,
     pollIntervalMs: e.CCP_POLL_INTERVAL === undefined ? undefined : parseDurationMs(e.CCP_POLL_INTERVAL),
     daemonAutostart: !["0", "false", "no", "off"].includes((raw.CCP_DAEMON_AUTOSTART ?? "").toLowerCase()),
     notify: !["0", "false", "no", "off"].includes((raw.CCP_NOTIFY ?? "").toLowerCase()),
-    continueMode: e.CCP_CONTINUE ?? "ask",
+    continueMode: (e.CCP_CONTINUE as Env["continueMode"] | undefined) ?? "ask",
     // Looked up on first use: userInfo() reads the user database, and only the Keychain needs it.
     get user(): string {
       user ??= userName(raw);

@@ -8,7 +8,6 @@ import { decide, soonestRecoveryMs } from "../score/decide.ts";
 import type { AccountState, Decision, ScoredAccount } from "../score/types.ts";
 import { type AccountRow, listAccounts, listUnsampledAccounts, resolveAccount } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
-import { allHealth } from "../store/health.ts";
 import { daemonAlive } from "../store/meta.ts";
 import {
   type OpenSession,
@@ -17,10 +16,9 @@ import {
   insertSession,
   isReservation,
   liveSessions,
-  sessionCounts,
   setPin,
 } from "../store/sessions.ts";
-import { latestUsage, newestSamples } from "../store/usage.ts";
+import { newestSamples, parseBuckets, poolRows } from "../store/usage.ts";
 import { safeText } from "../ui/safe-text.ts";
 import { isFromTheFuture } from "../clock-skew.ts";
 
@@ -46,47 +44,63 @@ export interface PoolSnapshot {
   sessions: OpenSession[];
 }
 
+const NO_HISTORY: readonly [] = [];
+
 /** Everything the score needs, read in one go. */
 export function readPool(db: Db, nowMs: number): PoolSnapshot {
-  const accounts = listAccounts(db);
-  const latest = latestUsage(db);
-  const health = allHealth(db);
+  const rows = poolRows(db);
   const sessions = liveSessions(db, nowMs);
-  const sessionsPerAccount = sessionCounts(sessions.filter((s) => !isReservation(s)));
-  const reservedPerAccount = sessionCounts(sessions.filter(isReservation));
-  const states = accounts.map((a): AccountState => {
-    const l = latest.get(a.id);
-    const g = l?.good ?? null;
-    const n = l?.newest;
-    const h = health.get(a.id);
+  const sessionsPerAccount = new Map<number, number>();
+  const reservedPerAccount = new Map<number, number>();
+  for (const s of sessions) {
+    const counts = isReservation(s) ? reservedPerAccount : sessionsPerAccount;
+    counts.set(s.accountId, (counts.get(s.accountId) ?? 0) + 1);
+  }
+  const accounts: AccountRow[] = [];
+  const states: AccountState[] = [];
+  for (const r of rows) {
+    accounts.push({
+      id: r.id,
+      name: r.name,
+      nameIsCustom: r.name_is_custom === 1,
+      configDir: r.config_dir,
+      email: r.email,
+      orgName: r.org_name,
+      accountUuid: r.account_uuid,
+      createdAtMs: r.created_at_ms,
+    });
+    const goodAtMs = r.good_at_ms;
     // The stored burn rate holds as long as its sample is inside the burn window.
-    const burnFresh = g !== null && nowMs - g.takenAtMs <= BURN_WINDOW_MS;
-    return {
-      id: a.id,
-      name: a.name,
-      latest: g
-        ? {
-            takenAtMs: g.takenAtMs,
-            util5Pct: g.util5Pct,
-            reset5AtMs: g.reset5AtMs,
-            util7Pct: g.util7Pct,
-            reset7AtMs: g.reset7AtMs,
-            scoped7:
-              g.scoped7Pct === null
-                ? null
-                : { pct: g.scoped7Pct, resetAtMs: g.scoped7ResetAtMs, model: g.scoped7Model ?? "" },
-            scoped7Buckets: g.scoped7Buckets ?? undefined,
-          }
-        : null,
-      history: [],
-      burn5PctPerHour: burnFresh ? (l?.burn5PctPerHour ?? 0) : 0,
-      rateLimited: n?.status === "rate_limited",
-      needsLogin: Boolean(h?.needsLogin) || (n?.status === "unauthorized" && n.error === NO_CREDENTIAL),
-      refreshFailed: Boolean(h?.refreshFailed),
-      activeSessions: sessionsPerAccount.get(a.id) ?? 0,
-      reservedSessions: reservedPerAccount.get(a.id) ?? 0,
-    };
-  });
+    const burnFresh = goodAtMs !== null && nowMs - goodAtMs <= BURN_WINDOW_MS;
+    states.push({
+      id: r.id,
+      name: r.name,
+      latest:
+        goodAtMs === null
+          ? null
+          : {
+              takenAtMs: goodAtMs,
+              util5Pct: r.util5_pct,
+              reset5AtMs: r.reset5_at_ms,
+              util7Pct: r.util7_pct,
+              reset7AtMs: r.reset7_at_ms,
+              scoped7:
+                r.scoped7_pct === null
+                  ? null
+                  : { pct: r.scoped7_pct, resetAtMs: r.scoped7_reset_at_ms, model: r.scoped7_model ?? "" },
+              scoped7Buckets:
+                r.scoped7_buckets === null ? undefined : (parseBuckets(r.scoped7_buckets) ?? undefined),
+            },
+      history: NO_HISTORY,
+      burn5PctPerHour: burnFresh ? (r.burn5_pct_per_hour ?? 0) : 0,
+      rateLimited: r.newest_status === "rate_limited",
+      needsLogin:
+        r.needs_login === 1 || (r.newest_status === "unauthorized" && r.newest_error === NO_CREDENTIAL),
+      refreshFailed: r.refresh_failed === 1,
+      activeSessions: sessionsPerAccount.get(r.id) ?? 0,
+      reservedSessions: reservedPerAccount.get(r.id) ?? 0,
+    });
+  }
   return { accounts, states, sessions };
 }
 

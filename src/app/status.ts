@@ -9,7 +9,7 @@ import { type AccountRow, listAccounts } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { daemonAlive } from "../store/meta.ts";
 import { deletePin, getPin, isReservation, setPin } from "../store/sessions.ts";
-import { type SampleStatus, goodSamplesSince, newestSamples } from "../store/usage.ts";
+import { type SampleStatus, type UsageSampleRow, goodSamplesSince, newestSamples } from "../store/usage.ts";
 import type { PollResult } from "./sample.ts";
 import { LIVE_SAMPLE_TIMEOUT_MS, accountsNeedingSample, readPool } from "./select.ts";
 
@@ -114,8 +114,21 @@ function mean(values: number[]): number | null {
   return values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length;
 }
 
+export interface StatusModelOptions {
+  /**
+   * Read the sparkline's samples (default true). Only the dashboard draws them; the plain table
+   * and --json leave every account's `history` empty and skip the read.
+   */
+  history?: boolean;
+}
+
 /** Reads the pool and scores it at `nowMs`, as seen from `cwd` (whose pin decides the next pick). */
-export function buildStatusModel(db: Db, nowMs: number, cwd: string): StatusModel {
+export function buildStatusModel(
+  db: Db,
+  nowMs: number,
+  cwd: string,
+  options: StatusModelOptions = {},
+): StatusModel {
   const pool = readPool(db, nowMs);
   if (pool.accounts.length === 0)
     return { ...emptyStatusModel(nowMs, cwd), daemonAlive: daemonAlive(db, nowMs) };
@@ -134,7 +147,10 @@ export function buildStatusModel(db: Db, nowMs: number, cwd: string): StatusMode
   const rows = new Map(pool.accounts.map((a) => [a.id, a]));
   const states = new Map(pool.states.map((s) => [s.id, s]));
   const newest = newestSamples(db);
-  const history = goodSamplesSince(db, nowMs - SPARK_SPAN_MS);
+  const history =
+    options.history === false
+      ? new Map<number, UsageSampleRow[]>()
+      : goodSamplesSince(db, nowMs - SPARK_SPAN_MS);
   const nextId = "account" in decision ? decision.account.id : null;
 
   const accounts = decision.ranked.map((s, i): StatusAccount => {

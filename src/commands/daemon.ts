@@ -9,6 +9,7 @@ export default defineCommand({
   },
   args: {},
   async run() {
+    // Not useNormalJit (src/app/jit.ts): the daemon keeps a high tier-up threshold for good.
     const [{ leanDaemonRuntime }, { runDaemon }] = await Promise.all([
       import("../daemon/footprint.ts"),
       import("../daemon/run.ts"),

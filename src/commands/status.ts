@@ -69,7 +69,7 @@ export default defineCommand({
         if (args.json) {
           const { statusJson } = await import("../ui/status/json.ts");
           const model = db
-            ? status.buildStatusModel(db, Date.now(), cwd)
+            ? status.buildStatusModel(db, Date.now(), cwd, { history: false })
             : status.emptyStatusModel(Date.now(), cwd);
           writeOut(`${JSON.stringify(statusJson(model), null, 2)}\n`);
         } else {
@@ -80,10 +80,12 @@ export default defineCommand({
       const clock = makeClock();
       const interactive = !args.plain && !args.json && !args.watch && isTerminal(1) && isTerminal(0);
       if (interactive) {
-        const [{ runDashboard }, { statusSource }] = await Promise.all([
+        const [{ runDashboard }, { statusSource }, { useNormalJit }] = await Promise.all([
           import("../ui/status/terminal.ts"),
           import("../ui/status/source.ts"),
+          import("../app/jit.ts"),
         ]);
+        useNormalJit();
         const source = statusSource(e, db, { cwd, live });
         let message: string | undefined;
         for (let first = true; ; first = false) {
@@ -109,7 +111,8 @@ export default defineCommand({
       const frame = async (compact: boolean): Promise<string> => {
         const results = await status.sampleDue(e, db, { live, force });
         force = false;
-        const model = status.buildStatusModel(db, Date.now(), cwd);
+        // The plain table and --json show no sparkline.
+        const model = status.buildStatusModel(db, Date.now(), cwd, { history: false });
         if (results.some((r) => r.status !== "ok")) {
           const { staleNotes } = await import("../ui/status/stale-notes.ts");
           notes = staleNotes(results, model, Date.now());
@@ -120,7 +123,11 @@ export default defineCommand({
         return JSON.stringify(json.statusJson(model), null, compact ? undefined : 2);
       };
       if (args.watch) {
-        const { runWatch } = await import("../ui/status/watch.ts");
+        const [{ runWatch }, { useNormalJit }] = await Promise.all([
+          import("../ui/status/watch.ts"),
+          import("../app/jit.ts"),
+        ]);
+        useNormalJit();
         return await runWatch(() => frame(Boolean(args.json)), {
           intervalMs,
           // On a terminal frames redraw in place and need its width; piped, they go through the

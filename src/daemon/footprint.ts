@@ -3,7 +3,8 @@
 // megabytes of code that then stay resident (and JIT workers that burn CPU). The daemon's work is
 // a few requests and queries per poll, which the interpreter and the baseline tier do well.
 /**
- * Scale of the JIT's tier-up thresholds in the daemon (Bun.unsafe.setJITPolicy; 1 = normal).
+ * Scale of the JIT's tier-up thresholds in the daemon (Bun.unsafe.setJITPolicy; 1 = normal; the
+ * release binary starts every command at 100, see scripts/build.ts).
  * Measured with 20 accounts at a 2 s interval (compiled binary): resident after 10 sweeps
  * ~44 MB at 1, ~34 MB at 100, ~33 MB at 1000; CPU per poll not worse (less compiling).
  */

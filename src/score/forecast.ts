@@ -7,7 +7,7 @@ import type { AccountState, Forecast, ScoredAccount } from "./types.ts";
  * account already scored at `nowMs` or a raw account state.
  */
 export function forecastAccount(input: ScoredAccount | AccountState, nowMs: number): Forecast {
-  const scored = "terms" in input ? input : scoreAccount(input, nowMs);
+  const scored = "termValues" in input ? input : scoreAccount(input, nowMs);
   if (scored.runwayHours === null) return { kind: "idle" };
   const dryAtMs = nowMs + scored.runwayHours * HOUR_MS;
   const resetMs = scored.reset5AtMs;

@@ -100,91 +100,143 @@ const TERM_LABELS: Record<TermKey, string> = {
 
 const TERM_KEYS = Object.keys(TERM_LABELS) as TermKey[];
 
-function bucketView(
+/** The binding per-model bucket and the facts the score needs from all of them, in one pass. */
+interface BucketFold {
+  /** Least raw headroom (ties: least effective headroom): the bucket that binds. */
+  worst: ScopedWeekly;
+  worstView: WindowView;
+  /** Least effective headroom. */
+  minEff: WindowView;
+  /** The first exhausted bucket's view, and when the last exhausted one resets (null: unknown). */
+  exhaustedFirst: WindowView | null;
+  exhaustedUntilMs: number | null;
+}
+
+function foldBucket(
+  fold: BucketFold | null,
   bucket: ScopedWeekly,
   sampled: boolean,
   nowMs: number,
-): { bucket: ScopedWeekly; view: WindowView } {
-  return { bucket, view: viewWindow(bucket.pct, bucket.resetAtMs, WINDOW_7D_MS, sampled, nowMs) };
+): BucketFold {
+  const view = viewWindow(bucket.pct, bucket.resetAtMs, WINDOW_7D_MS, sampled, nowMs);
+  if (fold === null) {
+    return {
+      worst: bucket,
+      worstView: view,
+      minEff: view,
+      exhaustedFirst: view.exhausted ? view : null,
+      exhaustedUntilMs: view.exhausted ? view.resetAtMs : null,
+    };
+  }
+  const w = fold.worstView;
+  if (view.raw < w.raw || (view.raw === w.raw && view.eff < w.eff)) {
+    fold.worst = bucket;
+    fold.worstView = view;
+  }
+  if (view.eff < fold.minEff.eff) fold.minEff = view;
+  if (view.exhausted) {
+    if (fold.exhaustedFirst === null) {
+      fold.exhaustedFirst = view;
+      fold.exhaustedUntilMs = view.resetAtMs;
+    } else if (fold.exhaustedUntilMs !== null) {
+      // Back only when the last spent bucket resets (unknown when any reset time is missing).
+      fold.exhaustedUntilMs =
+        view.resetAtMs === null ? null : Math.max(fold.exhaustedUntilMs, view.resetAtMs);
+    }
+  }
+  return fold;
+}
+
+/**
+ * The terms of an account's score, labelled, in the order they are summed (they add up to the
+ * score bit for bit). Built when asked for (an explanation, the dashboard): a pick needs the sum.
+ */
+export function scoreTerms(account: Pick<ScoredAccount, "termValues">): ScoreTerm[] {
+  const terms: ScoreTerm[] = [];
+  for (let i = 0; i < TERM_KEYS.length; i++) {
+    const key = TERM_KEYS[i] as TermKey;
+    terms.push({ key, label: TERM_LABELS[key], value: account.termValues[i] as number });
+  }
+  return terms;
 }
 
 /** Scores one account at `nowMs`. Pure: the input is not touched and nothing else is read. */
 export function scoreAccount(account: AccountState, nowMs: number): ScoredAccount {
   const latest = account.latest;
   const sampled = latest !== null;
-  const w5 = viewWindow(latest?.util5Pct ?? null, latest?.reset5AtMs ?? null, WINDOW_5H_MS, sampled, nowMs);
-  const w7 = viewWindow(latest?.util7Pct ?? null, latest?.reset7AtMs ?? null, WINDOW_7D_MS, sampled, nowMs);
+  const w5 = viewWindow(
+    latest === null ? null : latest.util5Pct,
+    latest === null ? null : latest.reset5AtMs,
+    WINDOW_5H_MS,
+    sampled,
+    nowMs,
+  );
+  const w7 = viewWindow(
+    latest === null ? null : latest.util7Pct,
+    latest === null ? null : latest.reset7AtMs,
+    WINDOW_7D_MS,
+    sampled,
+    nowMs,
+  );
   // Every per-model bucket binds: the one with the least headroom now is the one that counts.
-  const bucketViews: Array<{ bucket: ScopedWeekly; view: WindowView }> = [];
-  if (latest?.scoped7) bucketViews.push(bucketView(latest.scoped7, sampled, nowMs));
-  for (const b of latest?.scoped7Buckets ?? []) bucketViews.push(bucketView(b, sampled, nowMs));
-  const worst = bucketViews.reduce<(typeof bucketViews)[number] | null>(
-    (acc, bv) =>
-      acc === null ||
-      bv.view.raw < acc.view.raw ||
-      (bv.view.raw === acc.view.raw && bv.view.eff < acc.view.eff)
-        ? bv
-        : acc,
-    null,
-  );
-  const scoped = worst === null ? null : { ...worst.bucket };
-  const ws = worst === null ? null : worst.view;
-  const minEffScoped = bucketViews.reduce<WindowView | null>(
-    (acc, bv) => (acc === null || bv.view.eff < acc.eff ? bv.view : acc),
-    null,
-  );
+  let fold: BucketFold | null = null;
+  if (latest !== null) {
+    if (latest.scoped7) fold = foldBucket(fold, latest.scoped7, sampled, nowMs);
+    const buckets = latest.scoped7Buckets;
+    if (buckets)
+      for (let i = 0; i < buckets.length; i++)
+        fold = foldBucket(fold, buckets[i] as ScopedWeekly, sampled, nowMs);
+  }
+  const ws = fold === null ? null : fold.worstView;
 
   const eff5 = w5.eff;
   const raw5 = w5.raw;
   // The 7d figures come from whichever window binds: the all-model one or a model's own.
-  const bind7 = minEffScoped !== null && minEffScoped.eff < w7.eff ? minEffScoped : w7;
+  const bind7 = fold !== null && fold.minEff.eff < w7.eff ? fold.minEff : w7;
   const eff7 = bind7.eff;
   const raw7 = ws === null ? w7.raw : Math.min(w7.raw, ws.raw);
 
-  const exhaustedViews: Array<[WindowKey, WindowView]> = [];
-  if (w5.exhausted) exhaustedViews.push(["5h", w5]);
-  if (w7.exhausted) exhaustedViews.push(["7d", w7]);
-  const exhaustedBuckets = bucketViews.filter((bv) => bv.view.exhausted);
-  if (exhaustedBuckets.length > 0) {
-    // Back only when the last spent bucket resets (unknown when any reset time is missing).
-    const until = exhaustedBuckets.every((bv) => bv.view.resetAtMs !== null)
-      ? Math.max(...exhaustedBuckets.map((bv) => bv.view.resetAtMs as number))
-      : null;
-    exhaustedViews.push(["7d-scoped", { ...(exhaustedBuckets[0]?.view as WindowView), resetAtMs: until }]);
+  const exhaustedWindows: WindowKey[] = [];
+  // When every exhausted window has reset: the latest of their resets, null when one is unknown.
+  let untilMs: number | null = Number.NEGATIVE_INFINITY;
+  if (w5.exhausted) {
+    exhaustedWindows.push("5h");
+    untilMs = w5.resetAtMs === null ? null : Math.max(untilMs, w5.resetAtMs);
   }
-  const exhausted = exhaustedViews.length > 0;
-  let exhaustedUntilMs: number | null = null;
-  if (exhausted && exhaustedViews.every(([, v]) => v.resetAtMs !== null)) {
-    exhaustedUntilMs = Math.max(...exhaustedViews.map(([, v]) => v.resetAtMs as number));
+  if (w7.exhausted) {
+    exhaustedWindows.push("7d");
+    untilMs = w7.resetAtMs === null || untilMs === null ? null : Math.max(untilMs, w7.resetAtMs);
   }
+  if (fold !== null && fold.exhaustedFirst !== null) {
+    exhaustedWindows.push("7d-scoped");
+    const b = fold.exhaustedUntilMs;
+    untilMs = b === null || untilMs === null ? null : Math.max(untilMs, b);
+  }
+  const exhausted = exhaustedWindows.length > 0;
+  const exhaustedUntilMs = exhausted ? untilMs : null;
 
   const staleReason = staleReasonOf(account, nowMs);
   const sessions = Math.max(0, account.activeSessions);
   const reserved = Math.max(0, account.reservedSessions ?? 0);
   const burn5PctPerHour = account.burn5PctPerHour ?? burnRate5h(account.history, nowMs);
 
-  const values: Record<TermKey, number> = {
+  // In TERM_KEYS order, summed in that order so the breakdown adds up to the score bit for bit.
+  const values = [
     // Headroom as used now, and apart from it the credit for a reset that is near.
-    headroom5h: WEIGHT_5H * (100 - w5.util),
-    resetCredit5h: WEIGHT_5H * (eff5 - (100 - w5.util)),
-    headroom7d: WEIGHT_7D * (100 - bind7.util),
-    resetCredit7d: WEIGHT_7D * (eff7 - (100 - bind7.util)),
-    sessions: -SESSION_PENALTY_PTS * (sessions + reserved),
-    rateLimited: account.rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0,
-    needsLogin: account.needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0,
-    stale: staleReason === null ? 0 : -STALE_PENALTY_PTS,
-    barrier5h: -barrierPts(raw5),
-    barrier7d: -barrierPts(raw7),
-    runway: -runwayPenaltyPts(raw5, burn5PctPerHour),
-  };
-  const terms: ScoreTerm[] = [];
-  // Summed in the listed order so the breakdown adds up to the score bit for bit.
+    plain(WEIGHT_5H * (100 - w5.util)),
+    plain(WEIGHT_5H * (eff5 - (100 - w5.util))),
+    plain(WEIGHT_7D * (100 - bind7.util)),
+    plain(WEIGHT_7D * (eff7 - (100 - bind7.util))),
+    plain(-SESSION_PENALTY_PTS * (sessions + reserved)),
+    account.rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0,
+    account.needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0,
+    staleReason === null ? 0 : -STALE_PENALTY_PTS,
+    plain(-barrierPts(raw5)),
+    plain(-barrierPts(raw7)),
+    plain(-runwayPenaltyPts(raw5, burn5PctPerHour)),
+  ];
   let sum = 0;
-  for (const key of TERM_KEYS) {
-    const value = plain(values[key]);
-    terms.push({ key, label: TERM_LABELS[key], value });
-    sum += value;
-  }
+  for (let i = 0; i < values.length; i++) sum += values[i] as number;
   const score = plain(sum);
 
   return {
@@ -193,7 +245,7 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     score,
     available: !exhausted && !account.needsLogin,
     exhausted,
-    exhaustedWindows: exhaustedViews.map(([key]) => key),
+    exhaustedWindows,
     exhaustedUntilMs,
     stale: staleReason !== null,
     staleReason,
@@ -201,10 +253,13 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     needsLogin: account.needsLogin,
     activeSessions: sessions,
     reservedSessions: reserved,
-    sampledAtMs: latest?.takenAtMs ?? null,
+    sampledAtMs: latest === null ? null : latest.takenAtMs,
     util5Pct: w5.util,
     util7Pct: w7.util,
-    scoped7: scoped,
+    scoped7:
+      fold === null
+        ? null
+        : { pct: fold.worst.pct, resetAtMs: fold.worst.resetAtMs, model: fold.worst.model },
     scoped7Binds: ws !== null && (ws.raw < w7.raw || (ws.raw === w7.raw && ws.eff < w7.eff)),
     reset5AtMs: w5.resetAtMs,
     reset7AtMs: w7.resetAtMs,
@@ -216,7 +271,7 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     raw7,
     burn5PctPerHour,
     runwayHours: burn5PctPerHour > 0 ? Math.max(raw5, 0) / burn5PctPerHour : null,
-    terms,
+    termValues: values,
   };
 }
 

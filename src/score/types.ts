@@ -108,7 +108,11 @@ export interface ScoredAccount {
   burn5PctPerHour: number;
   /** Hours until raw 5h headroom runs out at the current burn; null when not burning. */
   runwayHours: number | null;
-  terms: ScoreTerm[];
+  /**
+   * The signed points of each term, in the order of `TermKey` (see `scoreTerms` for them labelled);
+   * summed in that order they equal `score` exactly.
+   */
+  termValues: readonly number[];
 }
 
 export interface PinState {

@@ -40,7 +40,7 @@ interface RawSample {
 }
 
 /** The stored bucket list; anything that does not read back as one is dropped, never fatal. */
-function parseBuckets(text: string | null | undefined): ScopedWeekly[] | null {
+export function parseBuckets(text: string | null | undefined): ScopedWeekly[] | null {
   if (!text) return null;
   try {
     const value: unknown = JSON.parse(text);
@@ -240,4 +240,49 @@ export function goodSamplesSince(db: Db, sinceMs: number): Map<number, UsageSamp
 /** Keeps the table bounded: drops samples older than `beforeMs`. */
 export function pruneSamples(db: Db, beforeMs: number): void {
   db.run("DELETE FROM usage_samples WHERE taken_at_ms < ?", [beforeMs]);
+}
+
+/**
+ * One account with its usage summary and login health, as the hot path reads it: one query over
+ * the small per-account tables, joined in SQLite rather than in JavaScript.
+ */
+export interface PoolRow {
+  id: number;
+  name: string;
+  name_is_custom: number;
+  config_dir: string;
+  email: string | null;
+  org_name: string | null;
+  account_uuid: string | null;
+  created_at_ms: number;
+  good_at_ms: number | null;
+  util5_pct: number | null;
+  reset5_at_ms: number | null;
+  util7_pct: number | null;
+  reset7_at_ms: number | null;
+  scoped7_pct: number | null;
+  scoped7_reset_at_ms: number | null;
+  scoped7_model: string | null;
+  scoped7_buckets: string | null;
+  burn5_pct_per_hour: number | null;
+  newest_at_ms: number | null;
+  newest_status: SampleStatus | null;
+  newest_error: string | null;
+  needs_login: number | null;
+  refresh_failed: number | null;
+}
+
+export function poolRows(db: Db): PoolRow[] {
+  return db
+    .query<PoolRow, []>(
+      `SELECT a.id, a.name, a.name_is_custom, a.config_dir, a.email, a.org_name, a.account_uuid, a.created_at_ms,
+         u.good_at_ms, u.util5_pct, u.reset5_at_ms, u.util7_pct, u.reset7_at_ms, u.scoped7_pct,
+         u.scoped7_reset_at_ms, u.scoped7_model, u.scoped7_buckets, u.burn5_pct_per_hour,
+         u.newest_at_ms, u.newest_status, u.newest_error, h.needs_login, h.refresh_failed
+       FROM accounts a
+       LEFT JOIN account_usage u ON u.account_id = a.id
+       LEFT JOIN auth_health h ON h.account_id = a.id
+       ORDER BY a.id`,
+    )
+    .all();
 }

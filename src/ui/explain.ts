@@ -1,5 +1,5 @@
 import type { Picked, Selection } from "../app/select.ts";
-import { roundScore } from "../score/score-account.ts";
+import { roundScore, scoreTerms } from "../score/score-account.ts";
 import type { ScoredAccount } from "../score/types.ts";
 import { renderColumns } from "./table.ts";
 
@@ -19,13 +19,13 @@ function flags(a: ScoredAccount): string {
 
 /** Every account's score, term by term, in rank order; the chosen one marked. */
 export function renderExplain(decision: Picked): string {
-  const termKeys = decision.ranked[0]?.terms.map((t) => t.label) ?? [];
+  const termKeys = decision.ranked[0] ? scoreTerms(decision.ranked[0]).map((t) => t.label) : [];
   const header = ["", "ACCOUNT", "SCORE", ...termKeys, "FLAGS"];
   const rows = decision.ranked.map((a) => [
     a.id === decision.account.id ? "▸" : "",
     a.name,
     roundScore(a.score).toFixed(1),
-    ...a.terms.map((t) => signed(t.value)),
+    ...a.termValues.map((value) => signed(value)),
     flags(a),
   ]);
   const align = header.map((_, i) => (i >= 2 && i < header.length - 1 ? "r" : "l")) as Array<"l" | "r">;
@@ -58,7 +58,7 @@ export function decisionJson(selection: Selection): Record<string, unknown> {
       util7Pct: a.util7Pct,
       reset5AtMs: a.reset5AtMs,
       reset7AtMs: a.reset7AtMs,
-      terms: Object.fromEntries(a.terms.map((t) => [t.key, roundScore(t.value)])),
+      terms: Object.fromEntries(scoreTerms(a).map((t) => [t.key, roundScore(t.value)])),
     })),
   };
 }

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { burnRate5h, decide, forecastAccount, rankAccounts, scoreAccount } from "../../src/score/index.ts";
+import {
+  burnRate5h,
+  decide,
+  forecastAccount,
+  rankAccounts,
+  scoreAccount,
+  scoreTerms,
+} from "../../src/score/index.ts";
 import type { AccountState, BurnSample, PinState, UsageSnapshot } from "../../src/score/index.ts";
 import { DAY_MS, HOUR_MS, MIN_MS, NOW_MS, sumTerms } from "./build.ts";
 
@@ -194,7 +201,7 @@ describe("properties", () => {
     const gen = generator(59);
     for (let i = 0; i < CASES; i++) {
       const scored = scoreAccount(gen.account(1), NOW_MS);
-      expect(sumTerms(scored.terms)).toBe(scored.score);
+      expect(sumTerms(scoreTerms(scored))).toBe(scored.score);
       expect(Number.isFinite(scored.score)).toBe(true);
       expect(Number.isFinite(scored.burn5PctPerHour)).toBe(true);
     }

@@ -8,6 +8,7 @@ import {
   STALE_AFTER_MS,
 } from "../../src/score/index.ts";
 import { DAY_MS, HOUR_MS, MIN_MS, makeAccount, NOW_MS, samples, sumTerms, termValue } from "./build.ts";
+import { scoreTerms } from "../../src/score/score-account.ts";
 
 describe("the seed's baseline table", () => {
   test.each([
@@ -18,7 +19,7 @@ describe("the seed's baseline table", () => {
   ])("5h %p%% / 7d %p%% scores %p", (util5, util7, expected) => {
     const scored = scoreAccount(makeAccount({ util5, util7 }), NOW_MS);
     expect(scored.score).toBeCloseTo(expected, 9);
-    expect(sumTerms(scored.terms)).toBe(scored.score);
+    expect(sumTerms(scoreTerms(scored))).toBe(scored.score);
   });
 
   test("display rounding gives exactly the seed's numbers", () => {
@@ -28,7 +29,7 @@ describe("the seed's baseline table", () => {
 
   test("a baseline account carries no term besides the two headroom terms", () => {
     const scored = scoreAccount(makeAccount({ util5: 22, util7: 46 }), NOW_MS);
-    expect(scored.terms.map((t) => t.key)).toEqual([
+    expect(scoreTerms(scored).map((t) => t.key)).toEqual([
       "headroom5h",
       "resetCredit5h",
       "headroom7d",
@@ -41,11 +42,11 @@ describe("the seed's baseline table", () => {
       "barrier7d",
       "runway",
     ]);
-    expect(termValue(scored.terms, "headroom5h")).toBeCloseTo(54.6, 9);
-    expect(termValue(scored.terms, "headroom7d")).toBeCloseTo(13.5, 9);
-    const others = scored.terms.filter((t) => t.key !== "headroom5h" && t.key !== "headroom7d");
+    expect(termValue(scoreTerms(scored), "headroom5h")).toBeCloseTo(54.6, 9);
+    expect(termValue(scoreTerms(scored), "headroom7d")).toBeCloseTo(13.5, 9);
+    const others = scoreTerms(scored).filter((t) => t.key !== "headroom5h" && t.key !== "headroom7d");
     expect(others.every((t) => Object.is(t.value, 0))).toBe(true);
-    expect(scored.terms.every((t) => t.label.length > 0)).toBe(true);
+    expect(scoreTerms(scored).every((t) => t.label.length > 0)).toBe(true);
   });
 });
 
@@ -62,8 +63,8 @@ describe("reset credit", () => {
     const scored = scoreAccount(makeAccount({ util5, reset5AtMs }), NOW_MS);
     expect(scored.eff5).toBeCloseTo(eff5, 9);
     // The credit is its own term: headroom as used now, plus the credit, is 0.70 × eff5.
-    const headroom = termValue(scored.terms, "headroom5h");
-    const credit = termValue(scored.terms, "resetCredit5h");
+    const headroom = termValue(scoreTerms(scored), "headroom5h");
+    const credit = termValue(scoreTerms(scored), "resetCredit5h");
     expect(headroom + credit).toBeCloseTo(0.7 * eff5, 9);
     expect(headroom).toBeCloseTo(0.7 * (100 - scored.util5Pct), 9);
   });
@@ -77,8 +78,8 @@ describe("reset credit", () => {
   ])("7d window at 80%% with a reset %s", (_label, inMs, eff7) => {
     const scored = scoreAccount(makeAccount({ util7: 80, reset7AtMs: NOW_MS + inMs }), NOW_MS);
     expect(scored.eff7).toBeCloseTo(eff7, 9);
-    expect(termValue(scored.terms, "headroom7d")).toBeCloseTo(0.25 * 20, 9);
-    expect(termValue(scored.terms, "resetCredit7d")).toBeCloseTo(0.25 * (eff7 - 20), 9);
+    expect(termValue(scoreTerms(scored), "headroom7d")).toBeCloseTo(0.25 * 20, 9);
+    expect(termValue(scoreTerms(scored), "resetCredit7d")).toBeCloseTo(0.25 * (eff7 - 20), 9);
     // Reset credit never feeds raw headroom.
     expect(scored.raw7).toBe(20);
   });
@@ -121,7 +122,7 @@ describe("scoped weekly bucket", () => {
     );
     expect(scored.eff7).toBe(10);
     expect(scored.raw7).toBe(10);
-    expect(termValue(scored.terms, "barrier7d")).toBe(-10);
+    expect(termValue(scoreTerms(scored), "barrier7d")).toBe(-10);
     expect(scored.scoped7).toEqual({ pct: 90, resetAtMs: NOW_MS + 2 * DAY_MS, model: "Opus" });
   });
 
@@ -194,8 +195,8 @@ describe("barriers", () => {
 
   test("each window pays its own barrier", () => {
     const scored = scoreAccount(makeAccount({ util5: 85, util7: 95 }), NOW_MS);
-    expect(termValue(scored.terms, "barrier5h")).toBe(-5);
-    expect(termValue(scored.terms, "barrier7d")).toBeCloseTo(-15, 9);
+    expect(termValue(scoreTerms(scored), "barrier5h")).toBe(-5);
+    expect(termValue(scoreTerms(scored), "barrier7d")).toBeCloseTo(-15, 9);
   });
 
   test("a nearly exhausted 7d window is not masked by 5h headroom", () => {
@@ -235,23 +236,23 @@ describe("runway", () => {
     const scored = ranked[1]!;
     expect(scored.burn5PctPerHour).toBeCloseTo(30, 9);
     expect(scored.runwayHours).toBeCloseTo(2, 9);
-    expect(termValue(scored.terms, "runway")).toBeCloseTo(-9, 9);
+    expect(termValue(scoreTerms(scored), "runway")).toBeCloseTo(-9, 9);
   });
 });
 
 describe("flags", () => {
   test("sessions cost 2 points each", () => {
-    expect(termValue(scoreAccount(makeAccount({ sessions: 3 }), NOW_MS).terms, "sessions")).toBe(-6);
-    expect(termValue(scoreAccount(makeAccount({ sessions: 0 }), NOW_MS).terms, "sessions")).toBe(0);
+    expect(termValue(scoreTerms(scoreAccount(makeAccount({ sessions: 3 }), NOW_MS)), "sessions")).toBe(-6);
+    expect(termValue(scoreTerms(scoreAccount(makeAccount({ sessions: 0 }), NOW_MS)), "sessions")).toBe(0);
     // A miscounted negative never turns into a bonus.
-    expect(termValue(scoreAccount(makeAccount({ sessions: -2 }), NOW_MS).terms, "sessions")).toBe(0);
+    expect(termValue(scoreTerms(scoreAccount(makeAccount({ sessions: -2 }), NOW_MS)), "sessions")).toBe(0);
     const ranked = rankAccounts([makeAccount({ id: 1, sessions: 1 }), makeAccount({ id: 2 })], NOW_MS);
     expect(ranked.map((a) => a.id)).toEqual([2, 1]);
   });
 
   test("rate-limited costs 100 points, keeps the last good values and stays available", () => {
     const scored = scoreAccount(makeAccount({ util5: 22, util7: 46, rateLimited: true }), NOW_MS);
-    expect(termValue(scored.terms, "rateLimited")).toBe(-100);
+    expect(termValue(scoreTerms(scored), "rateLimited")).toBe(-100);
     expect(scored.score).toBeCloseTo(-31.9, 9);
     expect(scored.util5Pct).toBe(22);
     expect(scored.available).toBe(true);
@@ -259,7 +260,7 @@ describe("flags", () => {
 
   test("needs-login costs 100 points and is not available", () => {
     const scored = scoreAccount(makeAccount({ needsLogin: true }), NOW_MS);
-    expect(termValue(scored.terms, "needsLogin")).toBe(-100);
+    expect(termValue(scoreTerms(scored), "needsLogin")).toBe(-100);
     expect(scored.available).toBe(false);
     expect(scoreAccount(makeAccount(), NOW_MS).available).toBe(true);
   });
@@ -273,7 +274,7 @@ describe("flags", () => {
     const scored = scoreAccount(makeAccount(spec), NOW_MS);
     expect(scored.staleReason).toBe(reason);
     expect(scored.stale).toBe(reason !== null);
-    expect(termValue(scored.terms, "stale")).toBe(reason === null ? 0 : -20);
+    expect(termValue(scoreTerms(scored), "stale")).toBe(reason === null ? 0 : -20);
   });
 
   test("a never-sampled account scores as unused minus the stale penalty", () => {

@@ -6,9 +6,21 @@ import {
   buildStatusModel,
   togglePin,
 } from "../../src/app/status.ts";
+import { scoreTerms } from "../../src/score/score-account.ts";
 import { DAEMON_HEARTBEAT_KEY, setMeta } from "../../src/store/meta.ts";
 import { getPin, setPin } from "../../src/store/sessions.ts";
-import { CWD, type Fixture, HOUR_MS, MIN_MS, NOW_MS, SCENARIOS, makeFixture } from "./fixtures.ts";
+import { statusJson } from "../../src/ui/status/json.ts";
+import { renderPlain } from "../../src/ui/status/plain.ts";
+import {
+  CWD,
+  type Fixture,
+  HOUR_MS,
+  MIN_MS,
+  NOW_MS,
+  SCENARIOS,
+  TEST_CLOCK,
+  makeFixture,
+} from "./fixtures.ts";
 
 const open: Fixture[] = [];
 function use(f: Fixture): Fixture {
@@ -82,7 +94,7 @@ describe("buildStatusModel", () => {
     const twoMin = m.accounts.find((a) => a.name === "two-min");
     const sixMin = m.accounts.find((a) => a.name === "six-min");
     expect(twoMin?.stale).toBe(false);
-    expect(twoMin?.terms.find((t) => t.key === "stale")?.value).toBe(-20);
+    expect((twoMin ? scoreTerms(twoMin) : []).find((t) => t.key === "stale")?.value).toBe(-20);
     expect(sixMin?.stale).toBe(true);
     expect(sixMin?.staleReason).toBe("old-sample");
   });
@@ -145,6 +157,22 @@ describe("buildStatusModel", () => {
     expect(m.accounts).toEqual([]);
     expect(m.next).toBeNull();
     expect(m.totals.accounts).toBe(0);
+  });
+  test("without history (the plain table, --json) only the sparkline's samples are left out", () => {
+    for (const [name, make] of Object.entries(SCENARIOS)) {
+      const f = use(make());
+      const full = f.model();
+      const lean = buildStatusModel(f.db, NOW_MS, CWD, { history: false });
+      expect(lean.accounts.every((a) => a.history.length === 0)).toBe(true);
+      const noHistory = { ...full, accounts: full.accounts.map((a) => ({ ...a, history: [] })) };
+      expect(lean).toEqual(noHistory);
+      for (const color of [false, true])
+        expect(renderPlain(lean, { color, clock: TEST_CLOCK })).toBe(
+          renderPlain(full, { color, clock: TEST_CLOCK }),
+        );
+      expect(statusJson(lean)).toEqual(statusJson(full));
+      if (name === "five accounts") expect(full.accounts.some((a) => a.history.length > 0)).toBe(true);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { StatusModel } from "../../src/app/status.ts";
+import { scoreTerms } from "../../src/score/score-account.ts";
 import { makeClock } from "../../src/ui/status/clock.ts";
 import { type DashboardView, KEY_HINTS, renderDashboard, renderPlain } from "../../src/ui/status/render.ts";
 import { visibleWidth } from "../../src/ui/table.ts";
@@ -134,7 +135,7 @@ describe("dashboard", () => {
       "score 32.9 = +27.0 5h headroom  +8.6 5h reset credit  +7.5 7d headroom  -10.2 burn-rate runway",
     );
     expect(frame).toContain("burn 24.1%/h");
-    const sum = (personal?.terms ?? []).reduce((s, t) => s + t.value, 0);
+    const sum = (personal ? scoreTerms(personal) : []).reduce((s, t) => s + t.value, 0);
     expect(sum).toBeCloseTo(personal?.score ?? Number.NaN, 9);
   });
 

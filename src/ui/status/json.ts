@@ -7,7 +7,7 @@
 // Bump `version` on any breaking change.
 import * as v from "valibot";
 import type { StatusModel } from "../../app/status.ts";
-import { roundScore } from "../../score/score-account.ts";
+import { roundScore, scoreTerms } from "../../score/score-account.ts";
 
 export const STATUS_JSON_VERSION = 1;
 
@@ -165,7 +165,7 @@ export function statusJson(model: StatusModel): StatusJson {
       next: a.next,
       pinnedHere: a.pinnedHere,
       score: roundScore(a.score),
-      terms: a.terms.map((t) => ({ key: t.key, label: t.label, value: roundScore(t.value) })),
+      terms: scoreTerms(a).map((t) => ({ key: t.key, label: t.label, value: roundScore(t.value) })),
       available: a.available,
       exhausted: a.exhausted,
       exhaustedWindows: a.exhaustedWindows,

@@ -4,6 +4,7 @@ import { SPARK_SPAN_MS, type StatusAccount, type StatusModel } from "../../app/s
 import { formatDuration } from "../../duration.ts";
 import { type Colors, createColors } from "../color.ts";
 import { type Clock, clockAt } from "./clock.ts";
+import { scoreTerms } from "../../score/score-account.ts";
 import {
   NEXT_MARK,
   STALE_REASON_TEXT,
@@ -275,12 +276,13 @@ function detailPane(model: StatusModel, a: StatusAccount, width: number, c: Colo
   ];
   lines.push(joinFitting(identity, " · ", width));
 
-  const shown = a.terms.filter((t) => t.key === "headroom5h" || t.key === "headroom7d" || t.value !== 0);
+  const terms = scoreTerms(a);
+  const shown = terms.filter((t) => t.key === "headroom5h" || t.key === "headroom7d" || t.value !== 0);
   const entries = shown.map((t) => {
     const pts = signedPts(t.value);
     return `${t.value < 0 ? c.red(pts) : pts} ${c.dim(t.label)}`;
   });
-  const hidden = a.terms.length - shown.length;
+  const hidden = terms.length - shown.length;
   if (hidden > 0) entries.push(c.dim(`(${hidden} more at 0)`));
   lines.push(...wrapItems(`score ${c.bold(scoreText(a))} = `, entries, "  ", width));
 
