@@ -6,7 +6,7 @@
  * Scale of the JIT's tier-up thresholds in the daemon (Bun.unsafe.setJITPolicy; 1 = normal; the
  * release binary starts every command at 100, see scripts/build.ts).
  * Measured with 20 accounts at a 2 s interval (compiled binary): resident after 10 sweeps
- * ~44 MB at 1, ~34 MB at 100, ~33 MB at 1000; CPU per poll not worse (less compiling).
+ * ~44 MiB at 1, ~34 MiB at 100, ~33 MiB at 1000; CPU per poll lower, not higher (less compiling).
  */
 export const DAEMON_JIT_POLICY = 1_000;
 

@@ -214,11 +214,11 @@ function loadSchedule(db: Db, cfg: ScheduleConfig, nowMs: number, pausedUntilMs:
 
 /**
  * Going idle, the daemon hands back the file-backed pages it touched (app/release-memory.ts): most
- * were touched once, at start-up (they go before the first sweep); a sweep needs ~20 MB of them
+ * were touched once, at start-up (they go before the first sweep); a sweep needs ~20 MiB of them
  * again. At most this often: each release costs ~2-3 ms and the next sweep faults its pages back
  * in, which a fast poll interval would pay on every sweep (at the default interval every sweep
  * is followed by a release anyway). Measured with 20 accounts at a 2 s interval: resident after
- * 10 sweeps ~34 MB either way; between releases it stays under ~40 MB.
+ * 10 sweeps ~34 MiB with releases every 5 s or every 30 s; between releases under ~40 MiB.
  */
 const RELEASE_EVERY_MS = 30_000;
 /** Idle spells shorter than this keep their pages. */
