@@ -4,10 +4,10 @@
 // ui/output.ts): the exit waits for the output chain so a full disk is still reported. Started
 // under the name `claude` (a link made by `ccp shim install`), cc-pool is `ccp run`; the status
 // line has its own lean path.
-export {};
+import { invokedAsClaude } from "./app/invoked-as.ts";
 
 const argv = process.argv.slice(2);
-const asClaude = (await import("./app/invoked-as.ts")).invokedAsClaude(process.argv0, process.argv[1]);
+const asClaude = invokedAsClaude(process.argv0, process.argv[1]);
 if (!asClaude && argv[0] === "statusline" && (argv.length === 1 || argv[1] === "--")) {
   // Writes with Bun.write itself and never fails (see app/statusline.ts).
   const { runStatusline } = await import("./app/statusline.ts");

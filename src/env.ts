@@ -1,5 +1,4 @@
 // The only module that reads process.env. Everything else receives an `Env`.
-import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import { parseDurationMs } from "./duration.ts";
 import { CcpError } from "./errors.ts";
@@ -77,14 +76,22 @@ function isAbsolute(s: string): boolean {
   return s.startsWith("/");
 }
 
+/** `http(s)://` and a host: the first character after the scheme is neither `/` nor a space. */
 function isHttpUrl(s: string): boolean {
-  return /^https?:\/\/[^\s/]+/.test(s);
+  const scheme = s.startsWith("https://") ? 8 : s.startsWith("http://") ? 7 : 0;
+  const first = scheme === 0 ? "" : s.charAt(scheme);
+  return first !== "" && first !== "/" && first.trim() !== "";
+}
+
+/** node:os, loaded only when HOME is unset or the user name is needed (it costs every command). */
+function os(): typeof import("node:os") {
+  return require("node:os") as typeof import("node:os");
 }
 
 function userName(raw: Record<string, string | undefined>): string {
   if (raw.USER) return raw.USER;
   try {
-    return userInfo().username;
+    return os().userInfo().username;
   } catch {
     return "";
   }
@@ -104,7 +111,7 @@ export function loadEnv(raw: Record<string, string | undefined> = process.env): 
     }
     e[key] = value;
   }
-  const home = e.HOME ?? homedir();
+  const home = e.HOME ?? os().homedir();
   const ccpHome = e.CCP_HOME ?? join(home, ".cc-pool");
   let user: string | undefined;
   return {

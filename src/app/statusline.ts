@@ -3,7 +3,7 @@
 // never break the status line: every failure prints what it can and exits 0. No prompts, colours,
 // HTTP or process.stdout here (each costs start-up time in the compiled binary).
 import { dirname } from "node:path";
-import { isatty } from "node:tty";
+import { isTerminal } from "../ui/output.ts";
 import { type Env, loadEnv } from "../env.ts";
 import { drainingFast } from "../score/pace.ts";
 import { type AccountRow, listAccounts } from "../store/accounts.ts";
@@ -15,6 +15,7 @@ import {
   setStatuslineMark,
 } from "../store/session-signals.ts";
 import { type LatestUsage, insertSample, latestUsage } from "../store/usage.ts";
+import { type LocalTime, machineLocalTime } from "../ui/status/local-time.ts";
 
 /** The `ccp run` session row the status line belongs to (set by the shim in claude's environment). */
 export const RUN_SESSION_VAR = "CCP_RUN_SESSION";
@@ -154,12 +155,16 @@ export function recordStatusSample(
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
-/** `6:05 PM`, or `Tue 6:05 PM` when not within the day. By hand: loading Intl costs start-up time. */
-export function clockTime(atMs: number, nowMs: number): string {
-  const d = new Date(atMs);
-  const h = d.getHours();
-  const time = `${h % 12 === 0 ? 12 : h % 12}:${String(d.getMinutes()).padStart(2, "0")} ${h < 12 ? "AM" : "PM"}`;
-  return atMs - nowMs < 20 * 3_600_000 ? time : `${WEEKDAYS[d.getDay()]} ${time}`;
+/**
+ * `6:05 PM`, or `Tue 6:05 PM` when not within the day. By hand, from libc's clock: Intl and even
+ * Date's local getters set up ICU's time zones first (~8 ms, see ui/status/local-time.ts).
+ */
+export function clockTime(atMs: number, nowMs: number, localTime: LocalTime = machineLocalTime()): string {
+  const p = localTime(atMs);
+  if (p === null) return "?";
+  const h = p.hour;
+  const time = `${h % 12 === 0 ? 12 : h % 12}:${String(p.minute).padStart(2, "0")} ${h < 12 ? "AM" : "PM"}`;
+  return atMs - nowMs < 20 * 3_600_000 ? time : `${WEEKDAYS[p.weekday]} ${time}`;
 }
 
 export interface LineFacts {
@@ -281,7 +286,7 @@ export async function runWrapped(
 
 async function readStdin(): Promise<string> {
   // Run by hand in a terminal there is no payload: do not wait for one.
-  if (isatty(0)) return "";
+  if (isTerminal(0)) return "";
   try {
     return await Bun.stdin.text();
   } catch {
