@@ -22,10 +22,23 @@ export async function expiresSoon(
   nowMs: number,
   withinMsIn?: number,
 ): Promise<boolean> {
+  return nowMs > (await refreshDueAtMs(store, configDir, withinMsIn));
+}
+
+/**
+ * From when on the stored access token expires within `withinMsIn` (default: the daemon's margin):
+ * -Infinity when its expiry is unknown, +Infinity when there is nothing to refresh (no login, or no
+ * refresh token).
+ */
+export async function refreshDueAtMs(
+  store: CredentialStore,
+  configDir: string,
+  withinMsIn?: number,
+): Promise<number> {
   const withinMs = withinMsIn ?? (await import("../usage/refresh.ts")).DEFAULT_REFRESH_IF_EXPIRES_WITHIN_MS;
   const oauth = (await store.read(configDir))?.claudeAiOauth;
-  if (!oauth?.refreshToken) return false;
-  return typeof oauth.expiresAt !== "number" || oauth.expiresAt - nowMs < withinMs;
+  if (!oauth?.refreshToken) return Number.POSITIVE_INFINITY;
+  return typeof oauth.expiresAt !== "number" ? Number.NEGATIVE_INFINITY : oauth.expiresAt - withinMs;
 }
 
 let versionCache: { bin: string; version: string | undefined } | undefined;

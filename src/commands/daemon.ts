@@ -9,11 +9,12 @@ export default defineCommand({
   },
   args: {},
   async run() {
-    const [{ runDaemon }, { useNormalJit }] = await Promise.all([
+    // Not useNormalJit (src/app/jit.ts): the daemon keeps a high tier-up threshold for good.
+    const [{ leanDaemonRuntime }, { runDaemon }] = await Promise.all([
+      import("../daemon/footprint.ts"),
       import("../daemon/run.ts"),
-      import("../app/jit.ts"),
     ]);
-    useNormalJit();
+    leanDaemonRuntime();
     const code = await runDaemon(env(), { handleSignals: true });
     // An idle keep-alive socket must not keep a stopped daemon around.
     process.exit(code);

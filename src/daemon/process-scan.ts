@@ -35,9 +35,46 @@ export function looksLikeClaude(exe: string | null, argv: readonly string[]): bo
 }
 
 export interface ProcessLister {
+  /** Every process, each one read afresh. */
   list(): ProcessEntry[];
   /** The working directory of a process, when the platform tells. */
   cwd(pid: number): string | null;
+  /** The pids that exist now, without reading any process (for scans of new processes only). */
+  pids?(): number[];
+  /** One process, read afresh; null when it is gone. */
+  read?(pid: number): ProcessEntry | null;
+}
+
+/**
+ * A process scan that remembers what it read. Reading a process (its environment above all) is
+ * what a scan costs; a process's CLAUDE_CONFIG_DIR is fixed when it starts, so between full scans
+ * only pids not seen before are read. A full scan reads everything again: it catches a process
+ * that exec'd into claude under a pid already seen, and a pid reused by a new process.
+ */
+export class ProcessScanner {
+  private known = new Map<number, ProcessEntry>();
+
+  constructor(readonly lister: ProcessLister) {}
+
+  list(full: boolean): ProcessEntry[] {
+    const { pids, read } = this.lister;
+    if (full || !pids || !read) {
+      const all = this.lister.list();
+      this.known = new Map(all.map((p) => [p.pid, p]));
+      return all;
+    }
+    const next = new Map<number, ProcessEntry>();
+    for (const pid of pids.call(this.lister)) {
+      const entry = this.known.get(pid) ?? read.call(this.lister, pid);
+      if (entry) next.set(pid, entry);
+    }
+    this.known = next;
+    return [...next.values()];
+  }
+
+  cwd(pid: number): string | null {
+    return this.lister.cwd(pid);
+  }
 }
 
 export interface FoundSession {
@@ -153,52 +190,59 @@ function readPpid(statText: string): number | null {
 
 /** Lists processes from a procfs mount. Processes we may not read keep configDir null. */
 export function procfsLister(procRoot = "/proc"): ProcessLister {
+  const pids = (): number[] => {
+    let names: string[];
+    try {
+      names = readdirSync(procRoot);
+    } catch {
+      return [];
+    }
+    const out: number[] = [];
+    for (const name of names) if (/^\d+$/.test(name)) out.push(Number(name));
+    return out;
+  };
+  const read = (pid: number): ProcessEntry | null => {
+    const dir = join(procRoot, String(pid));
+    let ppid: number | null = null;
+    try {
+      ppid = readPpid(readFileSync(join(dir, "stat"), "latin1"));
+    } catch {
+      return null;
+    }
+    if (ppid === null) return null;
+    let configDir: string | null = null;
+    try {
+      configDir = configDirFromEnviron(readFileSync(join(dir, "environ")));
+    } catch {
+      configDir = null;
+    }
+    if (configDir === null) return { pid, ppid, configDir };
+    let exe: string | null = null;
+    let argv: string[] = [];
+    try {
+      exe = readlinkSync(join(dir, "exe"));
+    } catch {
+      exe = null;
+    }
+    try {
+      argv = readFileSync(join(dir, "cmdline"), "utf8")
+        .split("\0")
+        .filter((a) => a !== "");
+    } catch {
+      argv = [];
+    }
+    // Nothing readable about what it runs: unknown, so it is not ruled out.
+    const isClaude = exe === null && argv.length === 0 ? undefined : looksLikeClaude(exe, argv);
+    return isClaude === undefined ? { pid, ppid, configDir } : { pid, ppid, configDir, isClaude };
+  };
   return {
+    pids,
+    read,
     list(): ProcessEntry[] {
       const out: ProcessEntry[] = [];
-      let names: string[];
-      try {
-        names = readdirSync(procRoot);
-      } catch {
-        return out;
-      }
-      for (const name of names) {
-        if (!/^\d+$/.test(name)) continue;
-        const pid = Number(name);
-        let ppid: number | null = null;
-        try {
-          ppid = readPpid(readFileSync(join(procRoot, name, "stat"), "latin1"));
-        } catch {
-          continue;
-        }
-        if (ppid === null) continue;
-        let configDir: string | null = null;
-        try {
-          configDir = configDirFromEnviron(readFileSync(join(procRoot, name, "environ")));
-        } catch {
-          configDir = null;
-        }
-        if (configDir === null) {
-          out.push({ pid, ppid, configDir });
-          continue;
-        }
-        let exe: string | null = null;
-        let argv: string[] = [];
-        try {
-          exe = readlinkSync(join(procRoot, name, "exe"));
-        } catch {
-          exe = null;
-        }
-        try {
-          argv = readFileSync(join(procRoot, name, "cmdline"), "utf8")
-            .split("\0")
-            .filter((a) => a !== "");
-        } catch {
-          argv = [];
-        }
-        // Nothing readable about what it runs: unknown, so it is not ruled out.
-        const isClaude = exe === null && argv.length === 0 ? undefined : looksLikeClaude(exe, argv);
-        out.push(isClaude === undefined ? { pid, ppid, configDir } : { pid, ppid, configDir, isClaude });
+      for (const pid of pids()) {
+        const entry = read(pid);
+        if (entry) out.push(entry);
       }
       return out;
     },
@@ -216,19 +260,24 @@ export function procfsLister(procRoot = "/proc"): ProcessLister {
 export async function darwinLister(libPath?: string): Promise<ProcessLister> {
   const { openProcessTable } = await import("../ffi/sysctl.ts");
   const table = openProcessTable(libPath);
+  const read = (pid: number): ProcessEntry | null => {
+    const ppid = table.parentPid(pid);
+    if (ppid === null) return null;
+    const args = table.procArgs2(pid);
+    const parsed = args ? parseProcArgs2(args) : null;
+    const entry = parsed?.env.find((e) => e.startsWith(`${CONFIG_DIR_VAR}=`));
+    const value = entry?.slice(CONFIG_DIR_VAR.length + 1) ?? "";
+    if (value === "" || !parsed) return { pid, ppid, configDir: value === "" ? null : value };
+    return { pid, ppid, configDir: value, isClaude: looksLikeClaude(parsed.execPath, parsed.argv) };
+  };
   return {
+    pids: () => table.listPids(),
+    read,
     list(): ProcessEntry[] {
       const out: ProcessEntry[] = [];
       for (const pid of table.listPids()) {
-        const ppid = table.parentPid(pid);
-        if (ppid === null) continue;
-        const args = table.procArgs2(pid);
-        const parsed = args ? parseProcArgs2(args) : null;
-        const entry = parsed?.env.find((e) => e.startsWith(`${CONFIG_DIR_VAR}=`));
-        const value = entry?.slice(CONFIG_DIR_VAR.length + 1) ?? "";
-        if (value === "" || !parsed) out.push({ pid, ppid, configDir: value === "" ? null : value });
-        else
-          out.push({ pid, ppid, configDir: value, isClaude: looksLikeClaude(parsed.execPath, parsed.argv) });
+        const entry = read(pid);
+        if (entry) out.push(entry);
       }
       return out;
     },

@@ -4,7 +4,7 @@
 // the overlays in step. It never prompts and never keeps a token in memory between polls.
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { openPool } from "../app/pool.ts";
-import { expiresSoon, recoverAccount, refreshIdleAccount } from "../app/refresh.ts";
+import { recoverAccount, refreshDueAtMs, refreshIdleAccount } from "../app/refresh.ts";
 import {
   MAX_AUTO_REQUESTS_PER_WINDOW,
   budgetWindowMs,
@@ -23,7 +23,14 @@ import { type AccountRow, accountDirName, listAccounts } from "../store/accounts
 import { type Db, writeTx } from "../store/db.ts";
 import { allHealth, updateHealth } from "../store/health.ts";
 import { getMeta, setMeta } from "../store/meta.ts";
-import { anyReapable, liveSessions, reapSessions } from "../store/sessions.ts";
+import {
+  type OpenSession,
+  anyReapable,
+  isReservation,
+  liveSessions,
+  openSessions,
+  reapSessions,
+} from "../store/sessions.ts";
 import { newestSamples, pruneSamples } from "../store/usage.ts";
 import { redactSecrets } from "../usage/errors.ts";
 import { describeRefreshOutcome } from "../usage/refresh.ts";
@@ -42,7 +49,14 @@ import {
 import { type DaemonLog, daemonLogPath, openDaemonLog } from "./log.ts";
 import { type PoolFacts, claimNotice, poolFacts, showNotice, transitions } from "./notify.ts";
 import { outcomeOf, pollWithLadder } from "./poll.ts";
-import { type ProcessLister, findSessions, normalizeConfigDir, platformLister } from "./process-scan.ts";
+import {
+  type FoundSession,
+  type ProcessLister,
+  ProcessScanner,
+  findSessions,
+  normalizeConfigDir,
+  platformLister,
+} from "./process-scan.ts";
 import {
   type AccountSchedule,
   type PoolSchedule,
@@ -57,7 +71,8 @@ import {
 } from "./schedule.ts";
 import { stableDaemonProgram } from "./service-files.ts";
 import { sourceEntry } from "../app/self-path.ts";
-import { recordFoundSessions, shimPids } from "./sessions.ts";
+import { recordFoundSessions } from "./sessions.ts";
+import { Chore, dirStamp } from "./idle.ts";
 import { LAST_POLL_KEY, PAUSED_UNTIL_KEY, recordDaemonError } from "./state.ts";
 import { isFromTheFuture } from "../clock-skew.ts";
 
@@ -76,6 +91,11 @@ const MIN_BEAT_EVERY_MS = 5_000;
 const MAX_HOUSEKEEPING_MS = 30_000;
 /** Idle accounts' expiry is checked at most this often at the default interval. */
 const MAX_REFRESH_CHECK_MS = 60_000;
+/**
+ * A stored login is read again after this many refresh checks even when its expiry is far off:
+ * the expiry is remembered in between, so an idle check reads no credential at all.
+ */
+const EXPIRY_REREAD_CHECKS = 5;
 
 export interface DaemonOptions {
   now?: () => number;
@@ -101,21 +121,32 @@ export const EXIT_UPGRADED = 75;
  * only): Homebrew repoints `opt/cc-pool` and `bin/ccp` at a new Cellar dir on upgrade.
  */
 export function installedBinary(pathEnv: string): string | null {
-  if (sourceEntry(process.argv[1]) !== undefined) return null;
-  const [program] = stableDaemonProgram({
-    execPath: process.execPath,
-    argv0: process.argv0,
-    script: process.argv[1],
-    pathEnv,
-    cwd: process.cwd(),
-  });
-  try {
-    const real = realpathSync(program as string);
-    const st = statSync(real);
-    return `${real}:${st.ino}:${st.size}:${st.mtimeMs}`;
-  } catch {
-    return null;
-  }
+  return installedBinaryProbe(pathEnv)();
+}
+
+/**
+ * installedBinary as a probe: the stable path is worked out once (a search of PATH), each call
+ * then only resolves it, since an upgrade repoints that path, not the one found.
+ */
+export function installedBinaryProbe(pathEnv: string): () => string | null {
+  if (sourceEntry(process.argv[1]) !== undefined) return () => null;
+  let program: string | undefined;
+  return () => {
+    program ??= stableDaemonProgram({
+      execPath: process.execPath,
+      argv0: process.argv0,
+      script: process.argv[1],
+      pathEnv,
+      cwd: process.cwd(),
+    })[0] as string;
+    try {
+      const real = realpathSync(program);
+      const st = statSync(real);
+      return `${real}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return null;
+    }
+  };
 }
 
 function clamp(value: number, lo: number, hi: number): number {
@@ -183,10 +214,13 @@ function loadSchedule(db: Db, cfg: ScheduleConfig, nowMs: number, pausedUntilMs:
 
 /**
  * Going idle, the daemon hands back the file-backed pages it touched (app/release-memory.ts): most
- * were touched once, at start-up; a sweep needs only ~10 MB of them again. At most this often, so
- * the pages a sweep needs are not faulted back in on every poll.
+ * were touched once, at start-up (they go before the first sweep); a sweep needs ~20 MiB of them
+ * again. At most this often: each release costs ~2-3 ms and the next sweep faults its pages back
+ * in, which a fast poll interval would pay on every sweep (at the default interval every sweep
+ * is followed by a release anyway). Measured with 20 accounts at a 2 s interval: resident after
+ * 10 sweeps ~34 MiB with releases every 5 s or every 30 s; between releases under ~40 MiB.
  */
-const RELEASE_EVERY_MS = 5_000;
+const RELEASE_EVERY_MS = 30_000;
 /** Idle spells shorter than this keep their pages. */
 const RELEASE_MIN_IDLE_MS = 250;
 
@@ -222,7 +256,7 @@ export async function runDaemon(env: Env, options: DaemonOptions = {}): Promise<
     log,
     now,
     random,
-    options.binaryIdentity ?? (() => installedBinary(env.path)),
+    options.binaryIdentity ?? installedBinaryProbe(env.path),
   );
   const stop = (why: string): void => daemon.stop(why);
   const onTerm = (): void => stop("SIGTERM");
@@ -257,8 +291,10 @@ class Daemon {
   private upgraded = false;
   private state: PoolSchedule;
   private accounts: AccountRow[] = [];
-  private lister: ProcessLister | null = null;
+  private scanner: ProcessScanner | null = null;
   private scanFailed = false;
+  /** PRAGMA data_version when the accounts were last read: unchanged, nothing else wrote the db. */
+  private dataVersion: number | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private readonly tickMs: number;
   private readonly beatEveryMs: number;
@@ -266,10 +302,19 @@ class Daemon {
   private readonly housekeepingMs: number;
   private readonly refreshCheckMs: number;
   private nextHousekeepingAtMs = 0;
-  private nextRefreshCheckAtMs = 0;
-  private nextOverlayAtMs = 0;
+  private readonly upgradeCheckMs: number;
+  private nextUpgradeCheckAtMs = 0;
   private nextPruneAtMs = 0;
+  /** Once per sweep (see Chore): every overlay checked, every login's expiry, every process read. */
+  private readonly overlayChore: Chore;
+  private readonly refreshChore: Chore;
+  private readonly fullScanChore: Chore;
   private readonly refreshRetryAtMs = new Map<number, number>();
+  /** No need to read the account's stored login before then (its expiry is far off). */
+  private readonly expiryCheckAtMs = new Map<number, number>();
+  /** dirStamp of ~/.claude and of each account dir at their last clean sync. */
+  private baseStamp = "";
+  private readonly overlayStamps = new Map<number, string>();
   private readonly loggedBusy = new Set<number>();
   private readonly loggedOverBudget = new Set<number>();
   private facts: PoolFacts | null = null;
@@ -293,6 +338,11 @@ class Daemon {
     this.beatEveryMs = Math.max(this.tickMs, MIN_BEAT_EVERY_MS);
     this.housekeepingMs = clamp(Math.round(this.cfg.intervalMs / 6), MIN_TICK_MS, MAX_HOUSEKEEPING_MS);
     this.refreshCheckMs = clamp(this.cfg.intervalMs, MIN_TICK_MS, MAX_REFRESH_CHECK_MS);
+    // As often as the housekeeping at the default interval; a fast schedule need not look faster.
+    this.upgradeCheckMs = Math.max(this.housekeepingMs, MIN_BEAT_EVERY_MS);
+    this.overlayChore = new Chore(this.cfg.intervalMs);
+    this.refreshChore = new Chore(this.refreshCheckMs);
+    this.fullScanChore = new Chore(this.cfg.intervalMs);
     const paused = Number(getMeta(db, PAUSED_UNTIL_KEY) ?? 0);
     this.state = loadSchedule(db, this.cfg, now(), Number.isFinite(paused) ? paused : 0);
   }
@@ -331,8 +381,11 @@ class Daemon {
   private nextReleaseAtMs = 0;
 
   async run(lister: ProcessLister | null): Promise<number> {
-    this.lister = lister;
+    this.scanner = lister ? new ProcessScanner(lister) : null;
     this.heartbeat = setInterval(() => this.beatWhenDue(), this.beatEveryMs);
+    // What start-up touched (argument parsing, the modules loading) is not needed again: handed
+    // back before the first sweep, so the peak is not start-up and a sweep on top of each other.
+    await releaseLoadedPages();
     const binary = this.binaryIdentity();
     let code = 0;
     try {
@@ -343,20 +396,21 @@ class Daemon {
         }
         this.beatWhenDue();
         if (this.stopped) break;
-        this.accounts = listAccounts(this.db);
-        this.state = syncAccounts(
-          this.state,
-          this.accounts.map((a) => a.id),
-        );
+        this.readAccounts();
         const t = this.now();
-        if (t >= this.nextHousekeepingAtMs) {
-          if (binary !== null && this.binaryIdentity() !== binary) {
+        if (
+          binary !== null &&
+          (t >= this.nextUpgradeCheckAtMs || t < this.nextUpgradeCheckAtMs - this.upgradeCheckMs)
+        ) {
+          this.nextUpgradeCheckAtMs = t + this.upgradeCheckMs;
+          if (this.binaryIdentity() !== binary) {
             this.upgraded = true;
             this.log.info("cc-pool was upgraded; exiting so the new version takes over");
             break;
           }
+        }
+        if (t >= this.nextHousekeepingAtMs) {
           this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
-          this.busySinceRelease = true;
           if (!(await this.survivingBusy(() => this.housekeeping(t)))) continue;
           this.nextHousekeepingAtMs = this.now() + this.housekeepingMs;
           if (this.stopped) break;
@@ -365,6 +419,10 @@ class Daemon {
         this.state = next.state;
         if (next.action.kind === "poll") {
           const { accountId, probe } = next.action;
+          // The once-per-sweep work rides along with the sweep's first poll instead of waking the
+          // daemon between sweeps. The poll is already out of the queue: it happens either way.
+          await this.survivingBusy(() => this.chores(this.now(), (c) => c.ripe(this.now()), false));
+          if (this.stopped) break;
           await this.survivingBusy(() => this.pollOne(accountId, probe));
           this.busySinceRelease = true;
           continue;
@@ -390,6 +448,26 @@ class Daemon {
       this.log.info(`pid ${this.handedTo.pid} (version ${this.handedTo.version}) took over; stepping aside`);
     else if (this.stopReason) this.log.info(`stopping (${this.stopReason})`);
     return code;
+  }
+
+  /**
+   * The accounts, read again only when another connection wrote the database since the last
+   * read (PRAGMA data_version): an idle pool costs one pragma per wakeup, not a query.
+   */
+  private readAccounts(): void {
+    let version: number | undefined;
+    try {
+      version = this.db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version;
+    } catch {
+      version = undefined;
+    }
+    if (version !== undefined && version === this.dataVersion) return;
+    this.accounts = listAccounts(this.db);
+    this.dataVersion = version;
+    this.state = syncAccounts(
+      this.state,
+      this.accounts.map((a) => a.id),
+    );
   }
 
   /**
@@ -419,12 +497,17 @@ class Daemon {
     this.db.close();
   }
 
-  private scan(): { found: ReturnType<typeof findSessions>; ok: boolean } {
-    if (!this.lister) return { found: [], ok: false };
+  /**
+   * Claude sessions among the processes. `full` reads every process again; otherwise only the
+   * ones not seen before (see ProcessScanner). `open` are the open sessions, read by the caller.
+   */
+  private scan(full: boolean, open: readonly OpenSession[]): { found: FoundSession[]; ok: boolean } {
+    if (!this.scanner) return { found: [], ok: false };
     try {
       const dirs = new Map(this.accounts.map((a) => [normalizeConfigDir(a.configDir), a.id]));
-      const covered = new Set([process.pid, ...shimPids(this.db, this.now())]);
-      const found = findSessions(this.lister.list(), dirs, covered);
+      const shims = open.filter((s) => s.kind === "run" && s.pid !== null).map((s) => s.pid as number);
+      const covered = new Set([process.pid, ...shims]);
+      const found = findSessions(this.scanner.list(full), dirs, covered);
       this.scanFailed = false;
       return { found, ok: true };
     } catch (error) {
@@ -434,13 +517,15 @@ class Daemon {
     }
   }
 
-  private recordScan(found: ReturnType<typeof findSessions>): void {
-    if (found.length === 0) return;
-    const lister = this.lister;
+  private recordScan(found: readonly FoundSession[], open: readonly OpenSession[]): void {
+    // Sessions already on record need no write transaction (a long session is found every round).
+    const known = new Set(open.map((s) => s.pid));
+    if (found.every((f) => known.has(f.pid))) return;
+    const scanner = this.scanner;
     let recorded: ReturnType<typeof recordFoundSessions>;
     try {
       recorded = writeTx(this.db, () =>
-        recordFoundSessions(this.db, found, this.now(), (pid) => lister?.cwd(pid) ?? null),
+        recordFoundSessions(this.db, found, this.now(), (pid) => scanner?.cwd(pid) ?? null),
       );
     } catch (error) {
       this.log.warn(`could not record the sessions found (${(error as Error).message})`);
@@ -452,42 +537,91 @@ class Daemon {
       );
   }
 
+  /** Scans (all processes when `full`, or when a reservation waits for its claude) and records. */
+  private scanAndRecord(t: number, full: boolean): void {
+    if (!this.scanner) return;
+    const open = openSessions(this.db, t);
+    // A `ccp select` reservation stands for a claude about to start, perhaps by exec from a
+    // process already seen: until it is taken over, every scan reads every process.
+    const all = full || open.some(isReservation);
+    this.recordScan(this.scan(all, open).found, open);
+    if (all) this.fullScanChore.done(t);
+  }
+
   /** True when nothing runs on the account: no session row, and no claude found by a fresh scan. */
   private isIdle(account: AccountRow): boolean {
     if (liveSessions(this.db, this.now()).some((s) => s.accountId === account.id)) return false;
-    const { found } = this.scan();
-    this.recordScan(found);
+    const open = openSessions(this.db, this.now());
+    const { found } = this.scan(true, open);
+    this.recordScan(found, open);
     return !found.some((f) => f.accountId === account.id);
   }
 
+  /**
+   * Every housekeepingMs: ended sessions closed and new processes looked at while a session is
+   * open or expected (a reservation), overdue chores done. With no session at all, a round is one
+   * query: claude sessions started by hand are found by the full scan of each sweep, and one
+   * started from `ccp select` comes with its reservation.
+   */
   private async housekeeping(t: number): Promise<void> {
+    // Rows not ended, expired reservations included (they are closed here too).
+    const watching = openSessions(this.db, 0).length > 0;
     // Checked with a read first: most rounds have nothing to close and need no write transaction.
-    const reaped = anyReapable(this.db, t) ? writeTx(this.db, () => reapSessions(this.db, t)) : 0;
+    const reaped = watching && anyReapable(this.db, t) ? writeTx(this.db, () => reapSessions(this.db, t)) : 0;
     if (reaped > 0) this.log.info(`closed ${reaped} ended session(s)`);
-    this.recordScan(this.scan().found);
-    if (t >= this.nextOverlayAtMs) {
-      this.syncOverlays();
-      this.nextOverlayAtMs = t + this.cfg.intervalMs;
-    }
-    if (t >= this.nextRefreshCheckAtMs) {
-      await this.refreshExpiring();
-      this.nextRefreshCheckAtMs = this.now() + this.refreshCheckMs;
-    }
+    await this.chores(t, (c) => c.overdue(t), watching);
     if (t >= this.nextPruneAtMs) {
       this.prune(t);
       this.nextPruneAtMs = t + PRUNE_EVERY_MS;
     }
   }
 
-  private syncOverlays(): void {
-    try {
-      const dirs = ensureBaseSharedDirs(this.env.claudeDir);
-      if (dirs.created.length > 0)
-        this.log.info(`created shared dirs in ~/.claude: ${dirs.created.join(", ")}`);
-    } catch (error) {
-      this.log.warn((error as Error).message);
+  /**
+   * The work due about once per sweep, each piece when `due` says so (ripe alongside a poll,
+   * overdue in a housekeeping round). `watching`: scan the processes anyway, if only the new ones.
+   */
+  private async chores(t: number, due: (c: Chore) => boolean, watching: boolean): Promise<void> {
+    const fullScan = due(this.fullScanChore);
+    if (watching || fullScan) this.scanAndRecord(t, fullScan);
+    if (fullScan) this.busySinceRelease = true;
+    if (due(this.overlayChore)) {
+      this.syncOverlays();
+      this.overlayChore.done(t);
+      this.busySinceRelease = true;
     }
+    if (due(this.refreshChore)) {
+      await this.refreshExpiring();
+      this.refreshChore.done(this.now());
+      this.busySinceRelease = true;
+    }
+  }
+
+  /**
+   * Keeps every account's overlay in step with ~/.claude. An overlay depends on the top level of
+   * ~/.claude and of the account dir only, so an account whose two stamps (dirStamp) are as at
+   * its last clean sync is skipped: an idle pool costs a stat per dir, not a readdir and a
+   * readlink per entry. One with trouble (a conflict) is synced every time, as before.
+   */
+  private syncOverlays(): void {
+    const baseStamp = dirStamp(this.env.claudeDir);
+    if (baseStamp === "" || baseStamp !== this.baseStamp) {
+      try {
+        const dirs = ensureBaseSharedDirs(this.env.claudeDir);
+        if (dirs.created.length > 0)
+          this.log.info(`created shared dirs in ~/.claude: ${dirs.created.join(", ")}`);
+        this.baseStamp = baseStamp;
+      } catch (error) {
+        this.log.warn((error as Error).message);
+        this.baseStamp = "";
+      }
+    }
+    const ids = new Set(this.accounts.map((a) => a.id));
+    for (const id of this.overlayStamps.keys()) if (!ids.has(id)) this.overlayStamps.delete(id);
     for (const account of this.accounts) {
+      const accountStamp = dirStamp(account.configDir);
+      const stamp = baseStamp === "" || accountStamp === "" ? "" : `${baseStamp}|${accountStamp}`;
+      if (stamp !== "" && this.overlayStamps.get(account.id) === stamp) continue;
+      this.overlayStamps.delete(account.id);
       let trouble = "";
       try {
         const report = syncOverlay(
@@ -506,6 +640,8 @@ class Daemon {
       } catch (error) {
         trouble = `overlay not synced: ${(error as Error).message}`;
       }
+      // The stamps were taken before the sync: what it changed itself is looked at once more.
+      if (trouble === "" && stamp !== "") this.overlayStamps.set(account.id, stamp);
       // Logged when it changes, not on every pass.
       if (trouble !== (this.overlayTrouble.get(account.id) ?? "")) {
         if (trouble) this.log.warn(`${label(account)}: ${trouble}`);
@@ -523,18 +659,26 @@ class Daemon {
       const h = health.get(account.id);
       // A refresh token the server already refused stays dead until the account logs in again.
       if (h?.needsLogin && h.refreshFailed) continue;
-      let soon: boolean;
+      // Its expiry was far off at the last read: nothing to read yet. A login stored since (a
+      // session's refresh, a new login) expires later still, and is read at the next re-read.
+      if ((this.expiryCheckAtMs.get(account.id) ?? 0) > t) continue;
+      let dueAtMs: number;
       try {
-        soon = await expiresSoon(this.store, account.configDir, t);
+        dueAtMs = await refreshDueAtMs(this.store, account.configDir);
       } catch (error) {
         this.log.warn(`${label(account)}: cannot read the stored login: ${(error as Error).message}`);
         this.refreshRetryAtMs.set(account.id, t + backoffDelayMs(this.cfg, 0));
         continue;
       }
-      if (!soon) {
+      if (t <= dueAtMs) {
+        this.expiryCheckAtMs.set(
+          account.id,
+          Math.min(dueAtMs, t + EXPIRY_REREAD_CHECKS * this.refreshCheckMs),
+        );
         this.loggedBusy.delete(account.id);
         continue;
       }
+      this.expiryCheckAtMs.delete(account.id);
       if (!this.isIdle(account)) {
         if (!this.loggedBusy.has(account.id))
           this.log.info(

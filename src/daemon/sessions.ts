@@ -43,10 +43,3 @@ export function recordFoundSessions(
   }
   return result;
 }
-
-/** Pids of live `ccp run` shims: their claude is already accounted for. */
-export function shimPids(db: Db, nowMs: number): number[] {
-  return openSessions(db, nowMs)
-    .filter((s) => s.kind === "run" && s.pid !== null)
-    .map((s) => s.pid as number);
-}

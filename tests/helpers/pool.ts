@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { prepareAccountDir, recordAccount } from "../../src/app/accounts.ts";
 import { openPool } from "../../src/app/pool.ts";
 import { type Env, loadEnv } from "../../src/env.ts";
+import type { Db } from "../../src/store/db.ts";
 import { createFileStore } from "../../src/secrets/file-store.ts";
 import type { FakeAnthropic, IssuedToken } from "./fake-anthropic.ts";
 import { baseEnv, tempDir } from "./cli.ts";
@@ -80,47 +81,67 @@ export async function makePool(
   const vars = poolVars(home, fake, extra);
   const env = loadEnv(vars);
   const db = openPool(env);
-  const store = createFileStore();
   const accounts: PoolAccount[] = [];
   try {
-    for (const spec of specs) {
-      const prepared = prepareAccountDir(env, db);
-      const token = fake
-        ? fake.issueToken({ label: spec.name, expiresInMs: spec.expiresInMs })
-        : {
-            chainId: spec.name,
-            accessToken: `sk-ant-oat01-none-${spec.name}`,
-            refreshToken: `sk-ant-ort01-none-${spec.name}`,
-            expiresAt: Date.now() + 8 * 3600_000,
-          };
-      await store.write(prepared.configDir, {
-        claudeAiOauth: {
-          accessToken: token.accessToken,
-          refreshToken: token.refreshToken,
-          expiresAt: token.expiresAt,
-          scopes: ["user:inference", "user:profile", "user:sessions:claude_code"],
-          subscriptionType: "max",
-        },
-      });
-      const configPath = join(prepared.configDir, ".claude.json");
-      const seeded = JSON.parse(await Bun.file(configPath).text());
-      seeded.oauthAccount = {
-        accountUuid: `uuid-${spec.name}`,
-        emailAddress: `${spec.name}@example.com`,
-        organizationName: `${spec.name} org`,
-      };
-      writeFileSync(configPath, JSON.stringify(seeded, null, 2), { mode: 0o600 });
-      const recorded = recordAccount(db, prepared, spec.name, Date.now());
-      if (fake && (spec.util5Pct !== undefined || spec.util7Pct !== undefined)) {
-        fake.setUsage(
-          token.accessToken,
-          usagePayload(spec.util5Pct ?? 0, spec.util7Pct ?? 0, spec.reset5InMs),
-        );
-      }
-      accounts.push({ id: recorded.id, name: recorded.name, configDir: recorded.configDir, token });
-    }
+    for (const spec of specs) accounts.push(await createAccount(env, db, fake, spec));
   } finally {
     db.close();
   }
   return { home, vars, env, accounts };
+}
+
+/** Adds an account to an existing pool the way makePool makes them (e.g. while a daemon runs). */
+export async function addPoolAccount(
+  pool: TestPool,
+  fake: FakeAnthropic | undefined,
+  spec: AccountSpec,
+): Promise<PoolAccount> {
+  const db = openPool(pool.env);
+  try {
+    const account = await createAccount(pool.env, db, fake, spec);
+    pool.accounts.push(account);
+    return account;
+  } finally {
+    db.close();
+  }
+}
+
+async function createAccount(
+  env: Env,
+  db: Db,
+  fake: FakeAnthropic | undefined,
+  spec: AccountSpec,
+): Promise<PoolAccount> {
+  const store = createFileStore();
+  const prepared = prepareAccountDir(env, db);
+  const token = fake
+    ? fake.issueToken({ label: spec.name, expiresInMs: spec.expiresInMs })
+    : {
+        chainId: spec.name,
+        accessToken: `sk-ant-oat01-none-${spec.name}`,
+        refreshToken: `sk-ant-ort01-none-${spec.name}`,
+        expiresAt: Date.now() + 8 * 3600_000,
+      };
+  await store.write(prepared.configDir, {
+    claudeAiOauth: {
+      accessToken: token.accessToken,
+      refreshToken: token.refreshToken,
+      expiresAt: token.expiresAt,
+      scopes: ["user:inference", "user:profile", "user:sessions:claude_code"],
+      subscriptionType: "max",
+    },
+  });
+  const configPath = join(prepared.configDir, ".claude.json");
+  const seeded = JSON.parse(await Bun.file(configPath).text());
+  seeded.oauthAccount = {
+    accountUuid: `uuid-${spec.name}`,
+    emailAddress: `${spec.name}@example.com`,
+    organizationName: `${spec.name} org`,
+  };
+  writeFileSync(configPath, JSON.stringify(seeded, null, 2), { mode: 0o600 });
+  const recorded = recordAccount(db, prepared, spec.name, Date.now());
+  if (fake && (spec.util5Pct !== undefined || spec.util7Pct !== undefined)) {
+    fake.setUsage(token.accessToken, usagePayload(spec.util5Pct ?? 0, spec.util7Pct ?? 0, spec.reset5InMs));
+  }
+  return { id: recorded.id, name: recorded.name, configDir: recorded.configDir, token };
 }

@@ -1,0 +1,53 @@
+// What keeps an idle daemon idle: periodic work that waits for a wakeup the daemon has anyway, and
+// a cheap stamp that says whether a directory changed since it was last looked at.
+import { statSync } from "node:fs";
+
+/**
+ * Work due about once every `everyMs` (an overlay re-sync, a refresh check, a full process scan).
+ * It rides along with a wakeup that happens anyway (a poll) once half its period has passed, and
+ * runs on its own only when no such wakeup came for one and a half periods. Sweeps come every
+ * poll interval plus jitter, so work due once per interval runs at the start of each sweep and
+ * never wakes the daemon between sweeps.
+ */
+export class Chore {
+  private lastAtMs = Number.NEGATIVE_INFINITY;
+
+  constructor(readonly everyMs: number) {}
+
+  /** Worth doing during a wakeup for something else. */
+  ripe(nowMs: number): boolean {
+    return nowMs - this.lastAtMs >= this.everyMs / 2 || nowMs < this.lastAtMs;
+  }
+
+  /** Must be done now, wakeup or not. */
+  overdue(nowMs: number): boolean {
+    return nowMs - this.lastAtMs >= this.everyMs * 1.5 || nowMs < this.lastAtMs;
+  }
+
+  done(nowMs: number): void {
+    this.lastAtMs = nowMs;
+  }
+}
+
+/**
+ * A directory changed within this long of being stamped may change again within the same tick of
+ * the file system's clock without its stamp moving (or carries the time of a skewed clock): such
+ * a stamp is not trusted.
+ */
+export const STAMP_SETTLE_MS = 3_000;
+
+/**
+ * Identity and last change of a directory: any entry added, removed, renamed or replaced in it
+ * changes the stamp (mtime), so does a restore that sets the mtime back (ctime). "" when it
+ * cannot be stamped or changed too recently to trust; "" never equals a stamp taken before.
+ */
+export function dirStamp(path: string, wallNowMs: number = Date.now()): string {
+  try {
+    const st = statSync(path, { bigint: true });
+    const changedMs = Math.max(Number(st.mtimeMs), Number(st.ctimeMs));
+    if (changedMs > wallNowMs - STAMP_SETTLE_MS) return "";
+    return `${st.dev}:${st.ino}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return "";
+  }
+}
