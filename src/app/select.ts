@@ -8,7 +8,7 @@ import { decide, soonestRecoveryMs } from "../score/decide.ts";
 import type { AccountState, Decision, ScoredAccount } from "../score/types.ts";
 import { type AccountRow, listAccounts, listUnsampledAccounts, resolveAccount } from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
-import { daemonAlive } from "../store/meta.ts";
+import { heartbeatIsLive, launchGlance } from "../store/meta.ts";
 import {
   type OpenSession,
   type SessionKind,
@@ -181,7 +181,8 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
   let daemonStarted = false;
   let loginsRechecked = false;
   for (;;) {
-    const sampleNow = options.noDaemon || !daemonAlive(db, now());
+    const glance = launchGlance(db);
+    const sampleNow = options.noDaemon || !heartbeatIsLive(glance.heartbeat, now());
     if (sampleNow) {
       const stale = accountsNeedingSample(db, now(), options.freshMs);
       if (stale.length > 0) {
@@ -197,7 +198,7 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
     } else {
       // The daemon keeps known accounts fresh, but one just added (or never reached) would rank
       // blind until its next sweep: sample those now, bounded like any live sample.
-      const unsampled = accountsNeverSampled(db);
+      const unsampled = glance.anyUnsampled ? accountsNeverSampled(db) : [];
       if (unsampled.length > 0) {
         const { sampleAccounts } = await import("./sample.ts");
         await sampleAccounts(env, db, unsampled, { timeoutMs: LIVE_SAMPLE_TIMEOUT_MS });

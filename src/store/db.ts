@@ -181,6 +181,36 @@ function migrate(db: Database, path: string): void {
   }).immediate();
 }
 
+/**
+ * `BEGIN IMMEDIATE` … `COMMIT` around `fn`, a savepoint when a transaction is already open. What
+ * `Database.transaction(fn).immediate()` does, without its set-up: it prepares a dozen statements
+ * (every kind of BEGIN, savepoints) on first use, a third of a short command's SQLite work.
+ */
+function immediate<T>(db: Db, fn: () => T): T {
+  if (db.inTransaction) {
+    db.run("SAVEPOINT ccp_nested");
+    try {
+      const result = fn();
+      db.run("RELEASE ccp_nested");
+      return result;
+    } catch (error) {
+      db.run("ROLLBACK TO ccp_nested");
+      db.run("RELEASE ccp_nested");
+      throw error;
+    }
+  }
+  db.run("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.run("COMMIT");
+    return result;
+  } catch (error) {
+    // A failed COMMIT may have ended the transaction already; anything else is undone here.
+    if (db.inTransaction) db.run("ROLLBACK");
+    throw error;
+  }
+}
+
 function isBusyError(error: unknown): boolean {
   return /database is locked|SQLITE_BUSY/i.test(String((error as Error)?.message ?? error));
 }
@@ -192,7 +222,7 @@ function isBusyError(error: unknown): boolean {
  */
 export function writeTx<T>(db: Db, fn: () => T): T {
   try {
-    return db.transaction(fn).immediate();
+    return immediate(db, fn);
   } catch (error) {
     if (!isBusyError(error) || error instanceof CcpError) throw error;
     throw new CcpError(
