@@ -1,5 +1,6 @@
 import { PIN_MIN_RAW5_PCT, PIN_TTL_MS, WAIT_RECHECK_MS } from "./constants.ts";
-import { rankAccounts } from "./rank.ts";
+import { compareScored, rankScored } from "./rank.ts";
+import { scoreAccount } from "./score-account.ts";
 import type { DecideInput, Decision, PinState, PinVerdict, ScoredAccount } from "./types.ts";
 
 /**
@@ -55,6 +56,34 @@ function wakeAt(ranked: readonly ScoredAccount[], nowMs: number): number {
   return Math.min(nowMs + WAIT_RECHECK_MS, recovery ?? Number.POSITIVE_INFINITY);
 }
 
+/** The first account in rank order that satisfies `ok`, found without sorting. */
+function bestWhere(
+  scored: readonly ScoredAccount[],
+  ok: (a: ScoredAccount) => boolean,
+): ScoredAccount | undefined {
+  let best: ScoredAccount | undefined;
+  for (const a of scored) if (ok(a) && (best === undefined || compareScored(a, best) < 0)) best = a;
+  return best;
+}
+
+/**
+ * The decision with its `ranked` list sorted on first read: a plain pick needs only the best
+ * account, found in one pass; the explanation, the JSON and the wait line read the whole ranking.
+ */
+function withRanking<D extends object>(
+  decision: D,
+  scored: readonly ScoredAccount[],
+): D & { ranked: ScoredAccount[] } {
+  let ranked: ScoredAccount[] | undefined;
+  return Object.defineProperty(decision, "ranked", {
+    enumerable: true,
+    get: () => {
+      ranked ??= rankScored(scored);
+      return ranked;
+    },
+  }) as D & { ranked: ScoredAccount[] };
+}
+
 /**
  * Chooses the account for a launch: a forced id wins, then a live pin, then the best available
  * account; with nothing available it waits (when asked), falls back to the best exhausted account
@@ -62,57 +91,70 @@ function wakeAt(ranked: readonly ScoredAccount[], nowMs: number): number {
  */
 export function decide(input: DecideInput): Decision {
   const { nowMs } = input;
-  const ranked = rankAccounts(input.accounts, nowMs);
+  const scored = input.accounts.map((account) => scoreAccount(account, nowMs));
 
   const forcedId = input.forcedId ?? null;
   if (forcedId !== null) {
-    const account = ranked.find((a) => a.id === forcedId);
+    const account = scored.find((a) => a.id === forcedId);
     if (account === undefined) {
-      return {
-        kind: "none",
-        reason: "unknown-account",
-        message: `No account with id ${forcedId} is in the pool.`,
-        ranked,
-        pin: null,
-      };
+      return withRanking(
+        {
+          kind: "none" as const,
+          reason: "unknown-account" as const,
+          message: `No account with id ${forcedId} is in the pool.`,
+          pin: null,
+        },
+        scored,
+      );
     }
-    return { kind: "forced", account, ranked, pin: null, warning: forcedWarning(account) };
+    return withRanking(
+      { kind: "forced" as const, account, pin: null, warning: forcedWarning(account) },
+      scored,
+    );
   }
 
-  const pin = input.pin ? judgePin(input.pin, ranked, nowMs) : null;
+  const pin = input.pin ? judgePin(input.pin, scored, nowMs) : null;
   if (pin?.kept) {
-    const account = ranked.find((a) => a.id === pin.accountId) as ScoredAccount;
-    return { kind: "pinned", account, ranked, pin, warning: null };
+    const account = scored.find((a) => a.id === pin.accountId) as ScoredAccount;
+    return withRanking({ kind: "pinned" as const, account, pin, warning: null }, scored);
   }
 
-  const best = ranked.find((a) => a.available);
-  if (best !== undefined) return { kind: "selected", account: best, ranked, pin, warning: null };
+  const best = bestWhere(scored, (a) => a.available);
+  if (best !== undefined)
+    return withRanking({ kind: "selected" as const, account: best, pin, warning: null }, scored);
 
-  if (ranked.length === 0) {
-    return { kind: "none", reason: "empty-pool", message: "The pool has no accounts.", ranked, pin };
+  if (scored.length === 0) {
+    return withRanking(
+      { kind: "none" as const, reason: "empty-pool" as const, message: "The pool has no accounts.", pin },
+      scored,
+    );
   }
   // Waiting only helps when some account can recover by itself; a lost login needs the user.
-  if (ranked.every((a) => a.needsLogin)) {
-    return {
-      kind: "none",
-      reason: "needs-login",
-      message: "Every account in the pool needs a fresh login.",
-      ranked,
-      pin,
-    };
+  if (scored.every((a) => a.needsLogin)) {
+    return withRanking(
+      {
+        kind: "none" as const,
+        reason: "needs-login" as const,
+        message: "Every account in the pool needs a fresh login.",
+        pin,
+      },
+      scored,
+    );
   }
-  if (input.wait) return { kind: "wait", wakeAtMs: wakeAt(ranked, nowMs), ranked, pin };
+  if (input.wait) return withRanking({ kind: "wait" as const, wakeAtMs: wakeAt(scored, nowMs), pin }, scored);
 
-  const fallback = ranked.find((a) => a.exhausted && !a.rateLimited && !a.needsLogin);
+  const fallback = bestWhere(scored, (a) => a.exhausted && !a.rateLimited && !a.needsLogin);
   if (fallback !== undefined) {
     const warning = exhaustedWarning(fallback, "Every account is exhausted");
-    return { kind: "fallback", account: fallback, ranked, pin, warning };
+    return withRanking({ kind: "fallback" as const, account: fallback, pin, warning }, scored);
   }
-  return {
-    kind: "none",
-    reason: "no-fallback",
-    message: "Every account is exhausted, and each one is rate-limited or needs a fresh login.",
-    ranked,
-    pin,
-  };
+  return withRanking(
+    {
+      kind: "none" as const,
+      reason: "no-fallback" as const,
+      message: "Every account is exhausted, and each one is rate-limited or needs a fresh login.",
+      pin,
+    },
+    scored,
+  );
 }

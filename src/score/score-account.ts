@@ -34,8 +34,12 @@ interface WindowView {
   resetAtMs: number | null;
 }
 
+// The score runs in the interpreter (a command lives for milliseconds; see scripts/build.ts), where
+// every call, Math.min/max included, costs far more than the arithmetic: the helpers below use
+// comparisons instead, and `x + 0` (which turns -0 into 0, like plain) is written inline.
+
 function clamp(value: number, low: number, high: number): number {
-  return Math.min(high, Math.max(low, value));
+  return value <= low ? low : value >= high ? high : value;
 }
 
 /** Turns -0 into 0 so breakdowns compare and print cleanly. */
@@ -52,14 +56,15 @@ function viewWindow(
 ): WindowView {
   const util = utilPct ?? 0;
   const resetPassed = resetAtMs !== null && nowMs >= resetAtMs;
-  const horizonMs = Math.min(windowMs, RESET_CREDIT_HORIZON_MS);
-  const frac = resetAtMs === null ? 1 : clamp((resetAtMs - nowMs) / horizonMs, 0, 1);
+  const horizonMs = windowMs < RESET_CREDIT_HORIZON_MS ? windowMs : RESET_CREDIT_HORIZON_MS;
+  const left = resetAtMs === null ? 1 : (resetAtMs - nowMs) / horizonMs;
+  const frac = left <= 0 ? 0 : left >= 1 ? 1 : left;
   return {
     // Past its reset the sampled window is over; the new one starts empty.
     util: resetPassed ? 0 : util,
     frac,
-    eff: plain(100 - frac * util),
-    raw: resetPassed ? 100 : plain(100 - util),
+    eff: 100 - frac * util + 0,
+    raw: resetPassed ? 100 : 100 - util + 0,
     exhausted: sampled && utilPct !== null && util >= EXHAUSTED_UTIL_PCT && !resetPassed,
     resetAtMs,
   };
@@ -67,7 +72,7 @@ function viewWindow(
 
 /** Points a window pays for having less than `BARRIER_PCT` raw headroom left. */
 export function barrierPts(rawPct: number): number {
-  return rawPct < BARRIER_PCT ? BARRIER_PCT - Math.max(rawPct, 0) : 0;
+  return rawPct < BARRIER_PCT ? BARRIER_PCT - (rawPct > 0 ? rawPct : 0) : 0;
 }
 
 /** Points lost for a 5h window that would run dry within `RUNWAY_HORIZON_HOURS` at this burn. */
@@ -194,7 +199,7 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
   // The 7d figures come from whichever window binds: the all-model one or a model's own.
   const bind7 = fold !== null && fold.minEff.eff < w7.eff ? fold.minEff : w7;
   const eff7 = bind7.eff;
-  const raw7 = ws === null ? w7.raw : Math.min(w7.raw, ws.raw);
+  const raw7 = ws !== null && ws.raw < w7.raw ? ws.raw : w7.raw;
 
   const exhaustedWindows: WindowKey[] = [];
   // When every exhausted window has reset: the latest of their resets, null when one is unknown.
@@ -216,28 +221,28 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
   const exhaustedUntilMs = exhausted ? untilMs : null;
 
   const staleReason = staleReasonOf(account, nowMs);
-  const sessions = Math.max(0, account.activeSessions);
-  const reserved = Math.max(0, account.reservedSessions ?? 0);
+  const sessions = account.activeSessions > 0 ? account.activeSessions : 0;
+  const reserved = (account.reservedSessions ?? 0) > 0 ? (account.reservedSessions as number) : 0;
   const burn5PctPerHour = account.burn5PctPerHour ?? burnRate5h(account.history, nowMs);
 
   // In TERM_KEYS order, summed in that order so the breakdown adds up to the score bit for bit.
   const values = [
     // Headroom as used now, and apart from it the credit for a reset that is near.
-    plain(WEIGHT_5H * (100 - w5.util)),
-    plain(WEIGHT_5H * (eff5 - (100 - w5.util))),
-    plain(WEIGHT_7D * (100 - bind7.util)),
-    plain(WEIGHT_7D * (eff7 - (100 - bind7.util))),
-    plain(-SESSION_PENALTY_PTS * (sessions + reserved)),
+    WEIGHT_5H * (100 - w5.util) + 0,
+    WEIGHT_5H * (eff5 - (100 - w5.util)) + 0,
+    WEIGHT_7D * (100 - bind7.util) + 0,
+    WEIGHT_7D * (eff7 - (100 - bind7.util)) + 0,
+    -SESSION_PENALTY_PTS * (sessions + reserved) + 0,
     account.rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0,
     account.needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0,
     staleReason === null ? 0 : -STALE_PENALTY_PTS,
-    plain(-barrierPts(raw5)),
-    plain(-barrierPts(raw7)),
-    plain(-runwayPenaltyPts(raw5, burn5PctPerHour)),
+    -barrierPts(raw5) + 0,
+    -barrierPts(raw7) + 0,
+    -runwayPenaltyPts(raw5, burn5PctPerHour) + 0,
   ];
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i] as number;
-  const score = plain(sum);
+  const score = sum + 0;
 
   return {
     id: account.id,
@@ -270,7 +275,7 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     raw5,
     raw7,
     burn5PctPerHour,
-    runwayHours: burn5PctPerHour > 0 ? Math.max(raw5, 0) / burn5PctPerHour : null,
+    runwayHours: burn5PctPerHour > 0 ? (raw5 > 0 ? raw5 : 0) / burn5PctPerHour : null,
     termValues: values,
   };
 }
