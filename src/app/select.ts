@@ -6,7 +6,13 @@ import { CcpError } from "../errors.ts";
 import { BURN_WINDOW_MS } from "../score/constants.ts";
 import { decide, soonestRecoveryMs } from "../score/decide.ts";
 import type { AccountState, Decision, ScoredAccount } from "../score/types.ts";
-import { type AccountRow, listAccounts, listUnsampledAccounts, resolveAccount } from "../store/accounts.ts";
+import {
+  type AccountRow,
+  listAccounts,
+  listUnsampledAccounts,
+  resolveAccount,
+  toRow,
+} from "../store/accounts.ts";
 import { type Db, writeTx } from "../store/db.ts";
 import { heartbeatIsLive, launchGlance } from "../store/meta.ts";
 import {
@@ -59,16 +65,7 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
   const accounts: AccountRow[] = [];
   const states: AccountState[] = [];
   for (const r of rows) {
-    accounts.push({
-      id: r.id,
-      name: r.name,
-      nameIsCustom: r.name_is_custom === 1,
-      configDir: r.config_dir,
-      email: r.email,
-      orgName: r.org_name,
-      accountUuid: r.account_uuid,
-      createdAtMs: r.created_at_ms,
-    });
+    accounts.push(toRow(r));
     const goodAtMs = r.good_at_ms;
     // The stored burn rate holds as long as its sample is inside the burn window.
     const burnFresh = goodAtMs !== null && nowMs - goodAtMs <= BURN_WINDOW_MS;

@@ -13,7 +13,8 @@ export interface AccountRow {
   createdAtMs: number;
 }
 
-interface RawAccount {
+/** An `accounts` row as SQLite returns it. */
+export interface RawAccount {
   id: number;
   name: string;
   name_is_custom: number;
@@ -24,7 +25,7 @@ interface RawAccount {
   created_at_ms: number;
 }
 
-function toRow(r: RawAccount): AccountRow {
+export function toRow(r: RawAccount): AccountRow {
   return {
     id: r.id,
     name: r.name,

@@ -3,6 +3,7 @@ import { BURN_WINDOW_MS } from "../score/constants.ts";
 import type { BurnSample, ScopedWeekly } from "../score/types.ts";
 import type { Db } from "./db.ts";
 import { FUTURE_SKEW_MS } from "../clock-skew.ts";
+import type { RawAccount } from "./accounts.ts";
 
 export type SampleStatus = "ok" | "rate_limited" | "unauthorized" | "error";
 
@@ -246,15 +247,7 @@ export function pruneSamples(db: Db, beforeMs: number): void {
  * One account with its usage summary and login health, as the hot path reads it: one query over
  * the small per-account tables, joined in SQLite rather than in JavaScript.
  */
-export interface PoolRow {
-  id: number;
-  name: string;
-  name_is_custom: number;
-  config_dir: string;
-  email: string | null;
-  org_name: string | null;
-  account_uuid: string | null;
-  created_at_ms: number;
+export interface PoolRow extends RawAccount {
   good_at_ms: number | null;
   util5_pct: number | null;
   reset5_at_ms: number | null;
