@@ -1,6 +1,6 @@
 // What keeps an idle daemon idle: periodic work that waits for a wakeup the daemon has anyway, and
 // a cheap stamp that says whether a directory changed since it was last looked at.
-import { statSync } from "node:fs";
+import { MISSING_SIGNATURE, SETTLE_COARSE_MS, signFiles } from "../overlay/launch-record.ts";
 
 /**
  * Work due about once every `everyMs` (an overlay re-sync, a refresh check, a full process scan).
@@ -30,24 +30,19 @@ export class Chore {
 }
 
 /**
- * A directory changed within this long of being stamped may change again within the same tick of
- * the file system's clock without its stamp moving (or carries the time of a skewed clock): such
- * a stamp is not trusted.
+ * The longest a change must have settled before a stamp is trusted (launch-record.ts decides per
+ * file system: 1 s, or 3 s where timestamps are coarse); tests wait this long.
  */
-export const STAMP_SETTLE_MS = 3_000;
+export const STAMP_SETTLE_MS = SETTLE_COARSE_MS;
 
 /**
- * Identity and last change of a directory: any entry added, removed, renamed or replaced in it
- * changes the stamp (mtime), so does a restore that sets the mtime back (ctime). "" when it
- * cannot be stamped or changed too recently to trust; "" never equals a stamp taken before.
+ * Identity and last change of a directory, as the launch record signs files: any entry added,
+ * removed, renamed or replaced in it changes the stamp (mtime), so does a restore that sets the
+ * mtime back (ctime). "" when it is missing, cannot be stamped or changed too recently to trust;
+ * "" never equals a stamp taken before.
  */
 export function dirStamp(path: string, wallNowMs: number = Date.now()): string {
-  try {
-    const st = statSync(path, { bigint: true });
-    const changedMs = Math.max(Number(st.mtimeMs), Number(st.ctimeMs));
-    if (changedMs > wallNowMs - STAMP_SETTLE_MS) return "";
-    return `${st.dev}:${st.ino}:${st.mtimeNs}:${st.ctimeNs}`;
-  } catch {
-    return "";
-  }
+  const { sigs, settled } = signFiles([{ path, follow: true }], wallNowMs);
+  const sig = Object.values(sigs)[0];
+  return settled && sig !== undefined && sig !== MISSING_SIGNATURE ? sig : "";
 }

@@ -39,7 +39,8 @@ export const SETTLE_MS = 1_000;
 export const SETTLE_COARSE_MS = 3_000;
 
 const RECORD_MAX_BYTES = 256 * 1024;
-const MISSING = "missing";
+/** The signature of a file that does not exist. */
+export const MISSING_SIGNATURE = "missing";
 
 export interface SignedFile {
   path: string;
@@ -66,7 +67,7 @@ function signOne(file: SignedFile, nowNs: bigint): { sig: string; settled: boole
     unreadable += 1;
     return { sig: `unreadable:${process.pid}:${unreadable}`, settled: false };
   }
-  if (stats === undefined) return { sig: MISSING, settled: true };
+  if (stats === undefined) return { sig: MISSING_SIGNATURE, settled: true };
   const { dev, ino, mode, size, mtimeNs, ctimeNs } = stats;
   const coarse = ctimeNs % 10_000_000n === 0n;
   const settleNs = BigInt(coarse ? SETTLE_COARSE_MS : SETTLE_MS) * 1_000_000n;

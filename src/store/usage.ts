@@ -247,15 +247,19 @@ export function pruneSamples(db: Db, beforeMs: number): void {
  * One account with its usage summary and login health, as the hot path reads it: one query over
  * the small per-account tables, joined in SQLite rather than in JavaScript.
  */
-export interface PoolRow extends RawAccount {
+export interface PoolRow
+  extends RawAccount,
+    Pick<
+      RawSample,
+      | "util5_pct"
+      | "reset5_at_ms"
+      | "util7_pct"
+      | "reset7_at_ms"
+      | "scoped7_pct"
+      | "scoped7_reset_at_ms"
+      | "scoped7_model"
+    > {
   good_at_ms: number | null;
-  util5_pct: number | null;
-  reset5_at_ms: number | null;
-  util7_pct: number | null;
-  reset7_at_ms: number | null;
-  scoped7_pct: number | null;
-  scoped7_reset_at_ms: number | null;
-  scoped7_model: string | null;
   scoped7_buckets: string | null;
   burn5_pct_per_hour: number | null;
   newest_at_ms: number | null;
