@@ -168,7 +168,7 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
 }
 
 function migrate(db: Database, path: string): void {
-  db.transaction(() => {
+  immediate(db, () => {
     // Re-read inside the write lock: a concurrent first open may have migrated already.
     const current = db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
     if (current > SCHEMA_VERSION) {
@@ -178,7 +178,7 @@ function migrate(db: Database, path: string): void {
     }
     for (let i = current; i < SCHEMA_VERSION; i++) db.run(MIGRATIONS[i] as string);
     db.run(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
+  });
 }
 
 /**
