@@ -1,8 +1,7 @@
-import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
-import { isInsidePath, realpathOfNearest } from "../fs/safe-path.ts";
+import { isDirectory, isInsidePath, realpathOfNearest, statPath } from "../fs/probe.ts";
 import { type Db, ensurePrivateDir, openDb } from "../store/db.ts";
 import { log } from "../ui/log.ts";
 
@@ -15,13 +14,13 @@ function assertPoolDir(env: Env): void {
       hint: "cc-pool never keeps its state inside Claude Code's own folder: point CCP_HOME elsewhere (default ~/.cc-pool).",
     });
   }
-  let isDir = true;
+  let facts: ReturnType<typeof statPath>;
   try {
-    isDir = statSync(env.ccpHome).isDirectory();
+    facts = statPath(env.ccpHome);
   } catch {
     return;
   }
-  if (!isDir) {
+  if (facts !== undefined && !isDirectory(facts)) {
     throw new CcpError("db-io", `CCP_HOME (${env.ccpHome}) exists but is not a directory.`, {
       hint: "Move that file aside, or point CCP_HOME at a directory.",
     });
@@ -40,6 +39,6 @@ export function openPool(env: Env): Db {
 /** Opens an existing pool, or returns undefined when there is none yet (never creates one). */
 export function openExistingPool(env: Env): Db | undefined {
   assertPoolDir(env);
-  if (!existsSync(env.dbPath)) return undefined;
+  if (statPath(env.dbPath) === undefined) return undefined;
   return openDb(env.dbPath);
 }

@@ -9,14 +9,16 @@ import {
   openSync,
   readSync,
   readdirSync,
-  realpathSync,
   rmdirSync,
   type Stats,
   statSync,
   unlinkSync,
 } from "node:fs";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { CcpError } from "../errors.ts";
+import { assertOwnedByMe, describeKind, isInsidePath, realpathOfNearest } from "./probe.ts";
+
+export { assertOwnedByMe, describeKind, isInsidePath, realpathOfNearest };
 
 /** Claude Code's JSON files: a large `.claude.json` with years of projects stays well below this. */
 export const CLAUDE_JSON_MAX_BYTES = 64 * 1024 * 1024;
@@ -38,41 +40,8 @@ function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** What a non-regular file is, in words for a message. */
-export function describeKind(stats: Stats): string {
-  if (stats.isSymbolicLink()) return "a symbolic link";
-  if (stats.isDirectory()) return "a directory";
-  if (stats.isFIFO()) return "a named pipe (FIFO)";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
-  return "not a regular file";
-}
-
 function unsafe(message: string, hint: string): CcpError {
   return new CcpError("unsafe-path", message, { hint });
-}
-
-/** `path` itself when it exists, else its nearest existing ancestor, with every link resolved. */
-export function realpathOfNearest(path: string): string {
-  let current = resolve(path);
-  const missing: string[] = [];
-  for (;;) {
-    try {
-      return join(realpathSync(current), ...missing.reverse());
-    } catch (cause) {
-      const code = errnoCode(cause);
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw cause;
-      const parent = dirname(current);
-      if (parent === current) return resolve(path);
-      missing.push(current.slice(parent.length).replace(/^\//, ""));
-      current = parent;
-    }
-  }
-}
-
-/** True when `path` is `root` or lies below it (both already absolute and normalised). */
-export function isInsidePath(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /**
@@ -126,20 +95,6 @@ export function assertAccountDir(accountsDir: string, configDir: string): "ok" |
   assertOwnedByMe(configDir, stats);
   assertInside(accountsDir, dir);
   return "ok";
-}
-
-function currentUid(): number | undefined {
-  return typeof process.getuid === "function" ? process.getuid() : undefined;
-}
-
-/** Refuses a file or dir that belongs to another user: its owner could swap what cc-pool reads. */
-export function assertOwnedByMe(path: string, stats: Stats): void {
-  const uid = currentUid();
-  if (uid === undefined || stats.uid === uid) return;
-  throw unsafe(
-    `${path} belongs to another user (uid ${stats.uid}); cc-pool only uses folders you own.`,
-    "Point CCP_HOME at a folder of your own, or fix the owner with `chown`.",
-  );
 }
 
 /**

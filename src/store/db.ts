@@ -1,23 +1,20 @@
 import { Database } from "bun:sqlite";
-import {
-  chmodSync,
-  closeSync,
-  constants,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  statSync,
-} from "node:fs";
 import { dirname } from "node:path";
 import { CcpError, diskError } from "../errors.ts";
-import { assertOwnedByMe, describeKind } from "../fs/safe-path.ts";
+import {
+  type PathFacts,
+  assertOwnedByMe,
+  describeKind,
+  isDirectory,
+  isRegularFile,
+  isSymlink,
+  lstatPath,
+  statPath,
+} from "../fs/probe.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
 
 export type Db = Database;
 
-const SQLITE_MAGIC = "SQLite format 3\u0000";
 const BUSY_TIMEOUT_MS = 10_000;
 
 export interface OpenDbOptions {
@@ -36,10 +33,12 @@ export interface PrivateDirOptions {
  * when the existing dir is writable by others, for the caller to show.
  */
 export function ensurePrivateDir(dir: string, options: PrivateDirOptions = {}): string | undefined {
-  let existing: ReturnType<typeof lstatSync> | undefined;
+  let existing: PathFacts | undefined;
   try {
-    existing = lstatSync(dir, { throwIfNoEntry: false });
+    existing = lstatPath(dir);
     if (existing === undefined) {
+      // Only a first run creates it: node:fs is loaded for that alone.
+      const { chmodSync, mkdirSync } = require("node:fs") as typeof import("node:fs");
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       // The umask may have narrowed the mode, never widened it: set exactly 0700 on what we made.
       chmodSync(dir, 0o700);
@@ -51,15 +50,20 @@ export function ensurePrivateDir(dir: string, options: PrivateDirOptions = {}): 
       cause,
     });
   }
-  if (existing.isSymbolicLink()) {
+  if (isSymlink(existing)) {
     if (!options.allowLink) {
       throw new CcpError("unsafe-path", `${dir} is a symbolic link; cc-pool does not follow it.`, {
         hint: "Move the link aside and run the command again; cc-pool creates a real folder there.",
       });
     }
-    existing = statSync(dir);
+    existing = statPath(dir);
+    if (existing === undefined) {
+      throw new CcpError("db-io", `${dir} is a symbolic link to nothing.`, {
+        hint: "Point the link at a directory, or move it aside and run the command again.",
+      });
+    }
   }
-  if (!existing.isDirectory()) {
+  if (!isDirectory(existing)) {
     throw new CcpError("db-io", `${dir} exists but is ${describeKind(existing)}, not a directory.`, {
       hint: "Move it aside, or point CCP_HOME at a directory.",
     });
@@ -83,10 +87,11 @@ function corrupt(path: string, detail: string, cause?: unknown): CcpError {
  * Refuses a database path that is not a plain file of ours: a symlink would have cc-pool write
  * its tables into whatever it points at, and a FIFO would hang the open.
  */
-export function assertPlainDbFile(path: string): void {
+export function assertPlainDbFile(path: string): PathFacts | undefined {
+  const main = lstatPath(path);
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    const stats = lstatSync(file, { throwIfNoEntry: false });
-    if (stats === undefined || stats.isFile()) continue;
+    const stats = file === path ? main : lstatPath(file);
+    if (stats === undefined || isRegularFile(stats)) continue;
     throw new CcpError(
       "db-io",
       `The cc-pool database file ${file} is ${describeKind(stats)}; cc-pool does not open it.`,
@@ -95,21 +100,7 @@ export function assertPlainDbFile(path: string): void {
       },
     );
   }
-}
-
-function checkHeader(path: string): void {
-  const size = statSync(path).size;
-  // SQLite treats an empty file as a new database; a file created by a concurrent first open may
-  // be empty for a moment, so only non-empty files are checked.
-  if (size === 0) return;
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const buf = Buffer.alloc(16);
-    const n = readSync(fd, buf, 0, 16, 0);
-    if (n < 16 || buf.toString("latin1") !== SQLITE_MAGIC) throw corrupt(path, "not an SQLite database");
-  } finally {
-    closeSync(fd);
-  }
+  return main;
 }
 
 function isSqliteCorruption(error: unknown): boolean {
@@ -122,13 +113,13 @@ function isSqliteCorruption(error: unknown): boolean {
  * file is refused with a clear error and left untouched.
  */
 export function openDb(path: string, options: OpenDbOptions = {}): Db {
-  assertPlainDbFile(path);
-  const exists = existsSync(path);
+  // SQLite itself tells a file that is not a database (SQLITE_NOTADB, reported below) before it
+  // writes anything; what must be refused before it opens the file is anything but a plain file.
+  const exists = assertPlainDbFile(path) !== undefined;
   if (!exists && options.mustExist) {
     throw new CcpError("no-accounts", "No pool yet.", { hint: "Run `ccp add` to add your first account." });
   }
-  if (exists) checkHeader(path);
-  else ensurePrivateDir(dirname(path));
+  if (!exists) ensurePrivateDir(dirname(path));
   let db: Database;
   try {
     db = new Database(path, { create: true, strict: true });
@@ -148,7 +139,7 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
         { hint: "Upgrade cc-pool (`brew upgrade cc-pool`); the database was not changed." },
       );
     }
-    if (!exists) chmodSync(path, 0o600);
+    if (!exists) (require("node:fs") as typeof import("node:fs")).chmodSync(path, 0o600);
     db.run("PRAGMA journal_mode = WAL");
     db.run("PRAGMA synchronous = NORMAL");
     db.run("PRAGMA foreign_keys = ON");
@@ -157,7 +148,10 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
   } catch (error) {
     db.close();
     if (error instanceof CcpError) throw error;
-    if (isSqliteCorruption(error)) throw corrupt(path, (error as Error).message, error);
+    if (isSqliteCorruption(error)) {
+      const message = (error as Error).message;
+      throw corrupt(path, /not a database/i.test(message) ? "not an SQLite database" : message, error);
+    }
     const disk = diskError(error, path);
     if (disk) throw disk;
     throw new CcpError("db-io", `Cannot use the cc-pool database ${path}: ${(error as Error).message}.`, {

@@ -2,24 +2,20 @@
 // tests/.build, wraps the fake `security` tool in an executable, and gives tests direct access to
 // the shared item store, the touched-service log and the live CF object counter.
 import { dlopen } from "bun:ffi";
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
-  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compileStandIn } from "./compile.ts";
 
 const NATIVE_DIR = import.meta.dir;
-const BUILD_DIR = join(NATIVE_DIR, "..", ".build");
-const C_SOURCE = join(NATIVE_DIR, "fake-security.c");
 const TOOL_SCRIPT = join(NATIVE_DIR, "fake-security-tool.ts");
 
 export interface FakeKeychainBuild {
@@ -29,18 +25,7 @@ export interface FakeKeychainBuild {
 
 /** Compiles the C stand-in into tests/.build, cached by source hash. */
 export function buildFakeKeychain(): FakeKeychainBuild {
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const digest = createHash("sha256").update(readFileSync(C_SOURCE)).digest("hex").slice(0, 12);
-  const libPath = join(BUILD_DIR, `fake-security-${digest}.so`);
-  if (!existsSync(libPath)) {
-    const temp = `${libPath}.${process.pid}.tmp`;
-    const cc = Bun.spawnSync(["cc", "-shared", "-fPIC", "-O1", "-Wall", "-o", temp, C_SOURCE], {
-      stderr: "pipe",
-    });
-    if (cc.exitCode !== 0) throw new Error(`cc failed: ${cc.stderr.toString()}`);
-    renameSync(temp, libPath);
-  }
-  return { libPath };
+  return { libPath: compileStandIn("fake-security") };
 }
 
 export interface TouchEvent {

@@ -1,0 +1,141 @@
+// The path checks every command makes before it opens the pool read libc through bun:ffi: on
+// Linux the real glibc (statx), for macOS a stand-in library that answers in macOS's own struct
+// layout (tests/native/fake-libsystem-stat.c). Every answer must be exactly node:fs's: the same
+// kind, mode, owner and size, the same "not there", and node:fs's own error for anything else.
+import { afterAll, describe, expect, test } from "bun:test";
+import { dlopen } from "bun:ffi";
+import { chmodSync, chownSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type LibcFlavor, openLibcFiles } from "../../src/ffi/libc.ts";
+import {
+  type PathFacts,
+  type Probe,
+  describeKind,
+  libcProbe,
+  nodeProbe,
+  realpathOfNearest,
+} from "../../src/fs/probe.ts";
+import { tempDir } from "../helpers/cli.ts";
+import { compileStandIn } from "../native/compile.ts";
+
+const root = tempDir("probe-");
+const file = join(root, "plain file ✓ ünïcödé");
+writeFileSync(file, "x".repeat(1234));
+chmodSync(file, 0o640);
+// Owned by someone else, with a group apart from its owner: a read of the wrong field shows.
+const foreign = join(root, "foreign");
+writeFileSync(foreign, "y".repeat(77));
+if (process.getuid?.() === 0) chownSync(foreign, 4321, 8765);
+const dir = join(root, "dir");
+mkdirSync(dir);
+symlinkSync(file, join(root, "link-to-file"));
+symlinkSync(dir, join(root, "link-to-dir"));
+symlinkSync(join(root, "nothing"), join(root, "dangling"));
+symlinkSync(join(root, "loop-b"), join(root, "loop-a"));
+symlinkSync(join(root, "loop-a"), join(root, "loop-b"));
+const fifo = join(root, "fifo");
+expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+const socketPath = join(root, "sock");
+const listener = Bun.listen({ unix: socketPath, socket: { data() {} } });
+afterAll(() => listener.stop(true));
+
+const PATHS: Record<string, string> = {
+  "a regular file (non-ASCII name)": file,
+  "a file of another owner and group": foreign,
+  "a directory": dir,
+  "a link to a file": join(root, "link-to-file"),
+  "a link to a directory": join(root, "link-to-dir"),
+  "a dangling link": join(root, "dangling"),
+  "a link loop": join(root, "loop-a"),
+  "a named pipe": fifo,
+  "a socket": socketPath,
+  "a device": "/dev/null",
+  "the root": "/",
+  "a path that is not there": join(root, "missing"),
+  "a path below a file": join(file, "child"),
+  "a relative path": "tests",
+  "a path through a linked dir": join(root, "link-to-dir", ".."),
+  "a name longer than any file system allows": join(root, "n".repeat(300)),
+  "a path longer than PATH_MAX": `${root}/${"d/".repeat(3000)}`,
+  "a path with a NUL byte": `${file}\0/etc/passwd`,
+  "an empty path": "",
+};
+
+type Outcome = { facts: Pick<PathFacts, "mode" | "uid" | "size"> | string | undefined } | { error: string };
+
+function outcome(call: () => PathFacts | string | undefined): Outcome {
+  try {
+    const r = call();
+    return { facts: typeof r === "object" ? { mode: r.mode, uid: r.uid, size: r.size } : r };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return { error: `${e.code ?? e.name}` };
+  }
+}
+
+function expectSameAsNode(probe: Probe): void {
+  for (const [what, path] of Object.entries(PATHS)) {
+    for (const call of ["lstat", "stat", "realpath"] as const) {
+      const got = outcome(() => probe[call](path));
+      const want = outcome(() => nodeProbe[call](path));
+      expect({ what, call, ...got }).toEqual({ what, call, ...want });
+    }
+  }
+}
+
+const standIn = compileStandIn("fake-libsystem-stat", ["-ldl"]);
+
+describe("libc answers exactly what node:fs answers", () => {
+  test("Linux: glibc's statx and realpath", () => {
+    expectSameAsNode(libcProbe(openLibcFiles("linux")));
+  });
+
+  for (const flavor of ["darwin-arm64", "darwin-x64"] as LibcFlavor[]) {
+    test(`${flavor}: macOS's struct stat, laid out by the C compiler from <sys/stat.h>'s fields`, () => {
+      expectSameAsNode(libcProbe(openLibcFiles(flavor, standIn)));
+    });
+  }
+
+  test("the probes agree on what a path is, in words", () => {
+    const probe = libcProbe(openLibcFiles("linux"));
+    const kinds = ["link-to-file", "dir", "fifo", "sock"].map((n) =>
+      describeKind(probe.lstat(join(root, n)) as PathFacts),
+    );
+    expect(kinds).toEqual(["a symbolic link", "a directory", "a named pipe (FIFO)", "a socket"]);
+    expect(describeKind(probe.lstat("/dev/null") as PathFacts)).toBe("a device");
+    expect(describeKind(lstatSync(fifo))).toBe("a named pipe (FIFO)");
+  });
+});
+
+describe("a library whose answers cannot be trusted is not used", () => {
+  test("a library that reads / as something else than a directory is refused", () => {
+    // The same path dlopens the same library: the switch reaches the copy the binding uses.
+    const control = dlopen(standIn, { fake_libsystem_garbage: { args: ["i32"], returns: "void" } });
+    control.symbols.fake_libsystem_garbage(1);
+    try {
+      expect(() => openLibcFiles("darwin-arm64", standIn)).toThrow(/does not read \/ as a directory/);
+      expect(() => openLibcFiles("darwin-x64", standIn)).toThrow(/does not read \/ as a directory/);
+    } finally {
+      control.symbols.fake_libsystem_garbage(0);
+    }
+    expect(() => openLibcFiles("darwin-arm64", standIn)).not.toThrow();
+  });
+
+  test("a library that is not there, or lacks a call, is refused", () => {
+    expect(() => openLibcFiles("linux", join(root, "missing.so"))).toThrow();
+    // The stand-in has no statx of its own, but dlsym finds glibc's through it; a library without
+    // a call at all is what a missing macOS symbol looks like.
+    expect(() => openLibcFiles("darwin-arm64", compileStandIn("fake-security"))).toThrow();
+  });
+});
+
+describe("realpathOfNearest", () => {
+  test("resolves the part that exists and keeps the missing tail, through both probes", () => {
+    const linux = libcProbe(openLibcFiles("linux"));
+    const path = join(root, "link-to-dir", "not", "yet");
+    for (const probe of [linux, nodeProbe]) {
+      expect(realpathOfNearest(path, probe)).toBe(join(dir, "not", "yet"));
+      expect(realpathOfNearest(join(root, "dangling"), probe)).toBe(join(root, "dangling"));
+    }
+  });
+});
