@@ -22,8 +22,32 @@ function normalizeSegments(path: string, absolute: boolean): string {
   return out.join("/");
 }
 
+/**
+ * True when `path` is already what normalize() would make of it: absolute, no empty, `.` or `..`
+ * segment, no trailing slash. Most paths cc-pool joins are (HOME, CCP_HOME, account dirs), and
+ * indexOf is native where a split and a loop run in the interpreter.
+ */
+function isNormalAbsolute(path: string): boolean {
+  return (
+    path.charCodeAt(0) === 47 &&
+    (path.length === 1 ||
+      (path.charCodeAt(path.length - 1) !== 47 &&
+        path.indexOf("//") === -1 &&
+        path.indexOf("/./") === -1 &&
+        path.indexOf("/../") === -1 &&
+        !path.endsWith("/.") &&
+        !path.endsWith("/..")))
+  );
+}
+
+/** A single file or dir name: not empty, no `/`, not `.` or `..`. */
+function isPlainName(part: string): boolean {
+  return part !== "" && part !== "." && part !== ".." && part.indexOf("/") === -1;
+}
+
 export function normalize(path: string): string {
   if (path === "") return ".";
+  if (isNormalAbsolute(path)) return path;
   const absolute = path.charCodeAt(0) === 47;
   const trailing = path.charCodeAt(path.length - 1) === 47;
   const body = normalizeSegments(path, absolute);
@@ -33,6 +57,10 @@ export function normalize(path: string): string {
 }
 
 export function join(...parts: string[]): string {
+  // The common case, an absolute dir and a name: nothing to normalise.
+  if (parts.length === 2 && isNormalAbsolute(parts[0] as string) && isPlainName(parts[1] as string)) {
+    return parts[0] === "/" ? `/${parts[1]}` : `${parts[0]}/${parts[1]}`;
+  }
   let joined: string | undefined;
   for (const part of parts) {
     if (part === "") continue;
@@ -43,6 +71,7 @@ export function join(...parts: string[]): string {
 
 /** The absolute path `parts` lead to from the current directory, normalised, no trailing `/`. */
 export function resolve(...parts: string[]): string {
+  if (parts.length === 1 && isNormalAbsolute(parts[0] as string)) return parts[0] as string;
   let resolved = "";
   let absolute = false;
   for (let i = parts.length - 1; i >= 0 && !absolute; i--) {

@@ -51,6 +51,15 @@ describe("posix-path answers exactly what node:path answers", () => {
     }
   });
 
+  test("a path and one name, and a path alone (the shortcuts)", () => {
+    for (const p of PATHS) {
+      for (const name of ["a", "ü b", ".", "..", "a/b", ""]) {
+        expect({ p, name, join: ours.join(p, name) }).toEqual({ p, name, join: node.join(p, name) });
+      }
+      expect({ p, resolve: ours.resolve(p) }).toEqual({ p, resolve: node.resolve(p) });
+    }
+  });
+
   test("the separator", () => {
     expect(ours.sep).toBe(node.sep);
   });
