@@ -193,29 +193,42 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
   let exhausted7 = false;
   let reset7AtMs: number | null = null;
   let fold: BucketFold | null = null;
+  let sampledAtMs: number | null = null;
+  let staleReason: StaleReason | null = "never-sampled";
   if (latest !== null) {
-    // As viewWindow: past its reset the sampled window is over and the new one starts empty.
+    // viewWindow, in place: past its reset the sampled window is over and the new one starts
+    // empty (and its reset credit, frac, is 0 then); a window is exhausted only before its reset.
     const used5 = latest.util5Pct;
-    reset5AtMs = latest.reset5AtMs;
     const u5 = used5 ?? 0;
-    const passed5 = reset5AtMs !== null && nowMs >= reset5AtMs;
-    const left5 = reset5AtMs === null ? 1 : (reset5AtMs - nowMs) / HORIZON_5H_MS;
-    frac5 = left5 <= 0 ? 0 : left5 >= 1 ? 1 : left5;
-    util5Pct = passed5 ? 0 : u5;
+    reset5AtMs = latest.reset5AtMs;
+    let passed5 = false;
+    if (reset5AtMs !== null) {
+      const left5 = (reset5AtMs - nowMs) / HORIZON_5H_MS;
+      frac5 = left5 <= 0 ? 0 : left5 >= 1 ? 1 : left5;
+      passed5 = nowMs >= reset5AtMs;
+    }
     eff5 = 100 - frac5 * u5 + 0;
-    raw5 = passed5 ? 100 : 100 - u5 + 0;
-    exhausted5 = used5 !== null && u5 >= EXHAUSTED_UTIL_PCT && !passed5;
+    if (!passed5) {
+      util5Pct = u5;
+      raw5 = 100 - u5 + 0;
+      exhausted5 = used5 !== null && u5 >= EXHAUSTED_UTIL_PCT;
+    }
 
     const used7 = latest.util7Pct;
-    reset7AtMs = latest.reset7AtMs;
     const u7 = used7 ?? 0;
-    const passed7 = reset7AtMs !== null && nowMs >= reset7AtMs;
-    const left7 = reset7AtMs === null ? 1 : (reset7AtMs - nowMs) / HORIZON_7D_MS;
-    frac7 = left7 <= 0 ? 0 : left7 >= 1 ? 1 : left7;
-    util7Pct = passed7 ? 0 : u7;
+    reset7AtMs = latest.reset7AtMs;
+    let passed7 = false;
+    if (reset7AtMs !== null) {
+      const left7 = (reset7AtMs - nowMs) / HORIZON_7D_MS;
+      frac7 = left7 <= 0 ? 0 : left7 >= 1 ? 1 : left7;
+      passed7 = nowMs >= reset7AtMs;
+    }
     eff7w = 100 - frac7 * u7 + 0;
-    raw7w = passed7 ? 100 : 100 - u7 + 0;
-    exhausted7 = used7 !== null && u7 >= EXHAUSTED_UTIL_PCT && !passed7;
+    if (!passed7) {
+      util7Pct = u7;
+      raw7w = 100 - u7 + 0;
+      exhausted7 = used7 !== null && u7 >= EXHAUSTED_UTIL_PCT;
+    }
 
     // Every per-model bucket binds: the one with the least headroom now is the one that counts.
     if (latest.scoped7) fold = foldBucket(fold, latest.scoped7, true, nowMs);
@@ -223,6 +236,13 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     if (buckets)
       for (let i = 0; i < buckets.length; i++)
         fold = foldBucket(fold, buckets[i] as ScopedWeekly, true, nowMs);
+
+    sampledAtMs = latest.takenAtMs;
+    staleReason = account.refreshFailed
+      ? "refresh-failed"
+      : nowMs - sampledAtMs > STALE_AFTER_MS
+        ? "old-sample"
+        : null;
   }
 
   // The 7d figures come from whichever window binds: the all-model one or a model's own.
@@ -264,43 +284,37 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     exhaustedUntilMs = untilMs;
   }
 
-  const needsLogin = account.needsLogin;
-  const rateLimited = account.rateLimited;
-  const staleReason: StaleReason | null =
-    latest === null
-      ? "never-sampled"
-      : account.refreshFailed
-        ? "refresh-failed"
-        : nowMs - latest.takenAtMs > STALE_AFTER_MS
-          ? "old-sample"
-          : null;
   const active = account.activeSessions;
   const sessions = active > 0 ? active : 0;
   const reservedIn = account.reservedSessions;
-  const reserved = (reservedIn ?? 0) > 0 ? (reservedIn as number) : 0;
+  // As `(reservedSessions ?? 0) > 0`: undefined > 0 is false too.
+  const reserved = (reservedIn as number) > 0 ? (reservedIn as number) : 0;
   const burn5PctPerHour = account.burn5PctPerHour ?? burnRate5h(account.history, nowMs);
-  // runwayPenaltyPts and barrierPts, in place.
-  const runwayLeft = 1 - raw5 / burn5PctPerHour / RUNWAY_HORIZON_HOURS;
-  const runwayPts =
-    burn5PctPerHour <= 0
-      ? 0
-      : RUNWAY_PENALTY_MAX_PTS * (runwayLeft <= 0 ? 0 : runwayLeft >= 1 ? 1 : runwayLeft);
+  // runwayPenaltyPts and barrierPts, in place; `-x + 0` as there, so no term is -0.
+  let runway = 0;
+  if (!(burn5PctPerHour <= 0)) {
+    // (A NaN burn rate gets here too, as in runwayPenaltyPts.)
+    const runwayLeft = 1 - raw5 / burn5PctPerHour / RUNWAY_HORIZON_HOURS;
+    runway = -(RUNWAY_PENALTY_MAX_PTS * (runwayLeft <= 0 ? 0 : runwayLeft >= 1 ? 1 : runwayLeft)) + 0;
+  }
+  const barrier5h = raw5 < BARRIER_PCT ? -(BARRIER_PCT - (raw5 > 0 ? raw5 : 0)) + 0 : 0;
+  const barrier7d = raw7 < BARRIER_PCT ? -(BARRIER_PCT - (raw7 > 0 ? raw7 : 0)) + 0 : 0;
 
   // In TERM_KEYS order, summed in that order so the breakdown adds up to the score bit for bit.
   // Headroom as used now, and apart from it the credit for a reset that is near.
-  const headroom5h = WEIGHT_5H * (100 - util5Pct) + 0;
-  const resetCredit5h = WEIGHT_5H * (eff5 - (100 - util5Pct)) + 0;
-  const headroom7d = WEIGHT_7D * (100 - util7b) + 0;
-  const resetCredit7d = WEIGHT_7D * (eff7 - (100 - util7b)) + 0;
+  const used5Left = 100 - util5Pct;
+  const used7Left = 100 - util7b;
+  const headroom5h = WEIGHT_5H * used5Left + 0;
+  const resetCredit5h = WEIGHT_5H * (eff5 - used5Left) + 0;
+  const headroom7d = WEIGHT_7D * used7Left + 0;
+  const resetCredit7d = WEIGHT_7D * (eff7 - used7Left) + 0;
   const sessionsPts = -SESSION_PENALTY_PTS * (sessions + reserved) + 0;
-  const rateLimitedPts = rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0;
-  const needsLoginPts = needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0;
+  const rateLimitedPts = account.rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0;
+  const needsLoginPts = account.needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0;
   const stalePts = staleReason === null ? 0 : -STALE_PENALTY_PTS;
-  const barrier5h = -(raw5 < BARRIER_PCT ? BARRIER_PCT - (raw5 > 0 ? raw5 : 0) : 0) + 0;
-  const barrier7d = -(raw7 < BARRIER_PCT ? BARRIER_PCT - (raw7 > 0 ? raw7 : 0) : 0) + 0;
-  const runway = -runwayPts + 0;
+  // The sum starts at the first term, never -0 (it ends in `+ 0`), so the sum is never -0 either:
+  // the same bits as adding from 0 and ending in `+ 0`.
   const score =
-    0 +
     headroom5h +
     resetCredit5h +
     headroom7d +
@@ -311,24 +325,23 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     stalePts +
     barrier5h +
     barrier7d +
-    runway +
-    0;
+    runway;
 
   return {
     id: account.id,
     name: account.name,
     score,
-    available: !exhausted && !needsLogin,
+    available: !exhausted && !account.needsLogin,
     exhausted,
     exhaustedWindows,
     exhaustedUntilMs,
     stale: staleReason !== null,
     staleReason,
-    rateLimited,
-    needsLogin,
+    rateLimited: account.rateLimited,
+    needsLogin: account.needsLogin,
     activeSessions: sessions,
     reservedSessions: reserved,
-    sampledAtMs: latest === null ? null : latest.takenAtMs,
+    sampledAtMs,
     util5Pct,
     util7Pct,
     scoped7,
