@@ -82,20 +82,22 @@ function didYouMean(word: string, candidates: Iterable<string>): string {
  * extra positionals and bad enum values are usage errors (exit 2).
  */
 export function parseCommandArgs<T extends ArgsDef>(name: string, argv: string[], defs: T): ParsedArgs<T> {
-  const all: ArgsDef = { ...defs, ...GLOBAL_ARGS };
-  const byFlag = new Map<string, { key: string; def: ArgsDef[string] }>();
-  const positionals: Array<{ key: string; def: ArgsDef[string] }> = [];
-  for (const [key, def] of Object.entries(all)) {
-    if (def.type === "positional") {
-      positionals.push({ key, def });
-      continue;
-    }
-    byFlag.set(`--${key}`, { key, def });
-    for (const alias of aliases(def))
-      byFlag.set(alias.length === 1 ? `-${alias}` : `--${alias}`, { key, def });
-  }
+  const entries = Object.entries({ ...defs, ...GLOBAL_ARGS } as ArgsDef);
   const out: Record<string, unknown> = { _: [] as string[] };
-  for (const [key, def] of Object.entries(all)) if (def.default !== undefined) out[key] = def.default;
+  for (const [key, def] of entries) if (def.default !== undefined) out[key] = def.default;
+  // The flag table is made when a flag shows up: a bare `ccp select` does not pay for it.
+  let table: Map<string, { key: string; def: ArgsDef[string] }> | undefined;
+  const byFlag = (): Map<string, { key: string; def: ArgsDef[string] }> => {
+    if (table !== undefined) return table;
+    table = new Map();
+    for (const [key, def] of entries) {
+      if (def.type === "positional") continue;
+      table.set(`--${key}`, { key, def });
+      for (const alias of aliases(def))
+        table.set(alias.length === 1 ? `-${alias}` : `--${alias}`, { key, def });
+    }
+    return table;
+  };
   const rest: string[] = [];
   const help = `Run \`ccp help ${name}\` to see its options.`;
 
@@ -112,10 +114,10 @@ export function parseCommandArgs<T extends ArgsDef>(name: string, argv: string[]
     const eq = token.indexOf("=");
     const flag = token.startsWith("--") && eq > 0 ? token.slice(0, eq) : token;
     const inline = token.startsWith("--") && eq > 0 ? token.slice(eq + 1) : undefined;
-    let match = byFlag.get(flag);
+    let match = byFlag().get(flag);
     let negated = false;
     if (!match && flag.startsWith("--no-")) {
-      const positive = byFlag.get(`--${flag.slice(5)}`);
+      const positive = byFlag().get(`--${flag.slice(5)}`);
       if (positive?.def.type === "boolean") {
         match = positive;
         negated = true;
@@ -123,7 +125,7 @@ export function parseCommandArgs<T extends ArgsDef>(name: string, argv: string[]
     }
     if (!match) {
       throw usageError(
-        `Unknown option ${quoteArg(flag)} for \`ccp ${name}\`.${didYouMean(flag, byFlag.keys())}`,
+        `Unknown option ${quoteArg(flag)} for \`ccp ${name}\`.${didYouMean(flag, byFlag().keys())}`,
         help,
       );
     }
@@ -157,7 +159,8 @@ export function parseCommandArgs<T extends ArgsDef>(name: string, argv: string[]
     out[key] = value;
   }
 
-  for (const { key, def } of positionals) {
+  for (const [key, def] of entries) {
+    if (def.type !== "positional") continue;
     const value = rest.shift();
     if (value !== undefined) out[key] = value;
     else if (def.required !== false && def.default === undefined) {

@@ -1,5 +1,5 @@
 // The only module that reads process.env. Everything else receives an `Env`.
-import { join } from "node:path";
+import { join } from "./fs/posix-path.ts";
 import { parseDurationMs } from "./duration.ts";
 import { CcpError } from "./errors.ts";
 

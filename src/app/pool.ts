@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { resolve } from "../fs/posix-path.ts";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
 import { isDirectory, isInsidePath, realpathOfNearest, statPath } from "../fs/probe.ts";

@@ -28,6 +28,9 @@ import { newestSamples, parseBuckets, poolRows } from "../store/usage.ts";
 import { safeText } from "../ui/safe-text.ts";
 import { isFromTheFuture } from "../clock-skew.ts";
 
+// What `ccp select` needs besides the pick, so that it loads with one import.
+export { openExistingPool } from "./pool.ts";
+
 /**
  * A `ccp select`/`ccp env` reservation lives this long, or until the daemon sees the claude it
  * launched. It only keeps concurrent launches apart: it is shown as "reserved", never as live.
@@ -45,9 +48,11 @@ export const LIVE_SAMPLE_TIMEOUT_MS = 5_000;
 const NO_CREDENTIAL = "no-credential";
 
 export interface PoolSnapshot {
-  accounts: AccountRow[];
+  /** Every account's row, made on first read (a pick needs one: `account(id)`). */
+  readonly accounts: AccountRow[];
   states: AccountState[];
   sessions: OpenSession[];
+  account(id: number): AccountRow | undefined;
 }
 
 const NO_HISTORY: readonly [] = [];
@@ -62,10 +67,8 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
     const counts = isReservation(s) ? reservedPerAccount : sessionsPerAccount;
     counts.set(s.accountId, (counts.get(s.accountId) ?? 0) + 1);
   }
-  const accounts: AccountRow[] = [];
   const states: AccountState[] = [];
   for (const r of rows) {
-    accounts.push(toRow(r));
     const goodAtMs = r.good_at_ms;
     // The stored burn rate holds as long as its sample is inside the burn window.
     const burnFresh = goodAtMs !== null && nowMs - goodAtMs <= BURN_WINDOW_MS;
@@ -98,7 +101,19 @@ export function readPool(db: Db, nowMs: number): PoolSnapshot {
       reservedSessions: reservedPerAccount.get(r.id) ?? 0,
     });
   }
-  return { accounts, states, sessions };
+  let accounts: AccountRow[] | undefined;
+  return {
+    get accounts(): AccountRow[] {
+      accounts ??= rows.map((r) => toRow(r));
+      return accounts;
+    },
+    states,
+    sessions,
+    account(id) {
+      const row = rows.find((r) => r.id === id);
+      return row === undefined ? undefined : toRow(row);
+    },
+  };
 }
 
 /** Accounts whose newest sample (of any outcome) is older than `freshMs`. */
@@ -223,7 +238,7 @@ export async function selectAccount(env: Env, db: Db, options: SelectOptions): P
         wait: options.wait,
       });
       if (decision.kind === "wait" || decision.kind === "none") return { decision };
-      const account = pool.accounts.find((a) => a.id === decision.account.id) as AccountRow;
+      const account = pool.account(decision.account.id) as AccountRow;
       const sessionId = insertSession(db, {
         accountId: account.id,
         kind: options.kind,

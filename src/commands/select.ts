@@ -3,6 +3,7 @@ import { parseDurationMs } from "../duration.ts";
 import { env } from "../env.ts";
 import { CcpError, usageError } from "../errors.ts";
 import { quoteArg } from "../ui/safe-text.ts";
+import { log } from "../ui/log.ts";
 import { writeOut, writeErr, isTerminal } from "../ui/output.ts";
 
 export default defineCommand({
@@ -34,12 +35,8 @@ export default defineCommand({
     if (args.account !== undefined && args.account.trim() === "")
       throw usageError("--account needs an account id or name.");
     const e = env();
-    // One round of imports, not three in a row: each awaited import() is a step on the hot path.
-    const [{ openExistingPool }, { announceLine, selectAccount }, { log }] = await Promise.all([
-      import("../app/pool.ts"),
-      import("../app/select.ts"),
-      import("../ui/log.ts"),
-    ]);
+    // One import for the whole pick: every import() target is a module of its own to load.
+    const { announceLine, openExistingPool, selectAccount } = await import("../app/select.ts");
     const db = openExistingPool(e);
     if (!db) {
       if (args.account !== undefined) {

@@ -4,7 +4,7 @@
 // other than "not there", an odd path, a system without the binding. node:fs then gives its own
 // answer, or throws its own error, exactly as if it had been asked in the first place.
 import type { Stats } from "node:fs";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "./posix-path.ts";
 import { CcpError } from "../errors.ts";
 import { ENOENT, ENOTDIR, type LibcFiles, hostLibcFlavor, openLibcFiles } from "../ffi/libc.ts";
 

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { dirname } from "node:path";
+import { dirname } from "../fs/posix-path.ts";
 import { CcpError, diskError } from "../errors.ts";
 import {
   type PathFacts,
