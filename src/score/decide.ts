@@ -1,7 +1,7 @@
 import { PIN_MIN_RAW5_PCT, PIN_TTL_MS, WAIT_RECHECK_MS } from "./constants.ts";
 import { compareScored, rankScored } from "./rank.ts";
 import { scoreAccount } from "./score-account.ts";
-import type { DecideInput, Decision, PinState, PinVerdict, ScoredAccount } from "./types.ts";
+import type { AccountState, DecideInput, Decision, PinState, PinVerdict, ScoredAccount } from "./types.ts";
 
 /**
  * A pin holds while it is alive (a live session from its cwd, or touched less than `PIN_TTL_MS`
@@ -56,13 +56,14 @@ function wakeAt(ranked: readonly ScoredAccount[], nowMs: number): number {
   return Math.min(nowMs + WAIT_RECHECK_MS, recovery ?? Number.POSITIVE_INFINITY);
 }
 
-/** The first account in rank order that satisfies `ok`, found without sorting. */
-function bestWhere(
-  scored: readonly ScoredAccount[],
-  ok: (a: ScoredAccount) => boolean,
-): ScoredAccount | undefined {
+/** The first exhausted account in rank order that can still serve (the last resort). */
+function bestFallback(scored: readonly ScoredAccount[]): ScoredAccount | undefined {
   let best: ScoredAccount | undefined;
-  for (const a of scored) if (ok(a) && (best === undefined || compareScored(a, best) < 0)) best = a;
+  for (let i = 0; i < scored.length; i++) {
+    const a = scored[i] as ScoredAccount;
+    if (a.exhausted && !a.rateLimited && !a.needsLogin && (best === undefined || compareScored(a, best) < 0))
+      best = a;
+  }
   return best;
 }
 
@@ -91,7 +92,31 @@ function withRanking<D extends object>(
  */
 export function decide(input: DecideInput): Decision {
   const { nowMs } = input;
-  const scored = input.accounts.map((account) => scoreAccount(account, nowMs));
+  const accounts = input.accounts;
+  // One pass scores every account and keeps the best available one (the usual answer), without a
+  // callback per account: this loop is most of what `ccp select` runs for a large pool.
+  // Sized once: appending would grow (and copy) the list several times for a large pool.
+  const scored: ScoredAccount[] = new Array(accounts.length);
+  let best: ScoredAccount | undefined;
+  for (let i = 0; i < accounts.length; i++) {
+    const a = scoreAccount(accounts[i] as AccountState, nowMs);
+    scored[i] = a;
+    if (a.available) {
+      if (best === undefined) best = a;
+      else {
+        // compareScored(a, best) < 0, in place (`>` gives the same answer as its
+        // `best - a < 0`, NaN included): a higher score, then the earlier 5h reset, then the id.
+        const score = a.score;
+        const bestScore = best.score;
+        if (score > bestScore) best = a;
+        else if (score === bestScore) {
+          const resetA = a.reset5AtMs ?? Number.POSITIVE_INFINITY;
+          const resetB = best.reset5AtMs ?? Number.POSITIVE_INFINITY;
+          if (resetA !== resetB ? resetA < resetB : a.id - best.id < 0) best = a;
+        }
+      }
+    }
+  }
 
   const forcedId = input.forcedId ?? null;
   if (forcedId !== null) {
@@ -119,7 +144,6 @@ export function decide(input: DecideInput): Decision {
     return withRanking({ kind: "pinned" as const, account, pin, warning: null }, scored);
   }
 
-  const best = bestWhere(scored, (a) => a.available);
   if (best !== undefined)
     return withRanking({ kind: "selected" as const, account: best, pin, warning: null }, scored);
 
@@ -143,7 +167,7 @@ export function decide(input: DecideInput): Decision {
   }
   if (input.wait) return withRanking({ kind: "wait" as const, wakeAtMs: wakeAt(scored, nowMs), pin }, scored);
 
-  const fallback = bestWhere(scored, (a) => a.exhausted && !a.rateLimited && !a.needsLogin);
+  const fallback = bestFallback(scored);
   if (fallback !== undefined) {
     const warning = exhaustedWarning(fallback, "Every account is exhausted");
     return withRanking({ kind: "fallback" as const, account: fallback, pin, warning }, scored);

@@ -82,13 +82,6 @@ export function runwayPenaltyPts(raw5Pct: number, burn5PctPerHour: number): numb
   return RUNWAY_PENALTY_MAX_PTS * clamp(1 - hours / RUNWAY_HORIZON_HOURS, 0, 1);
 }
 
-function staleReasonOf(account: AccountState, nowMs: number): StaleReason | null {
-  if (account.latest === null) return "never-sampled";
-  if (account.refreshFailed) return "refresh-failed";
-  if (nowMs - account.latest.takenAtMs > STALE_AFTER_MS) return "old-sample";
-  return null;
-}
-
 const TERM_LABELS: Record<TermKey, string> = {
   headroom5h: "5h headroom",
   resetCredit5h: "5h reset credit",
@@ -165,84 +158,174 @@ export function scoreTerms(account: Pick<ScoredAccount, "termValues">): ScoreTer
   return terms;
 }
 
-/** Scores one account at `nowMs`. Pure: the input is not touched and nothing else is read. */
+/** Reset credit horizon of each window: the credit accrues only within this long of its reset. */
+const HORIZON_5H_MS = WINDOW_5H_MS < RESET_CREDIT_HORIZON_MS ? WINDOW_5H_MS : RESET_CREDIT_HORIZON_MS;
+const HORIZON_7D_MS = WINDOW_7D_MS < RESET_CREDIT_HORIZON_MS ? WINDOW_7D_MS : RESET_CREDIT_HORIZON_MS;
+
+/**
+ * Shared by every account with nothing exhausted (most of them), so none allocates a list; frozen,
+ * since every account holds it (no caller changes a score's lists).
+ */
+const NONE_EXHAUSTED = Object.freeze([]) as unknown as WindowKey[];
+
+/**
+ * Scores one account at `nowMs`. Pure: the input is not touched and nothing else is read.
+ *
+ * `ccp select` runs this for every account of the pool in the interpreter, where a call or an
+ * object costs more than all of the arithmetic here: the 5h and 7d windows are read in place (the
+ * same formulas as `viewWindow`, which stays for the rarer per-model buckets), and so are the
+ * barrier, the runway and the stale reason (the same as `barrierPts`, `runwayPenaltyPts`).
+ * tests/score/reference/ keeps the plain version as the oracle this one must match bit for bit.
+ */
 export function scoreAccount(account: AccountState, nowMs: number): ScoredAccount {
   const latest = account.latest;
-  const sampled = latest !== null;
-  const w5 = viewWindow(
-    latest === null ? null : latest.util5Pct,
-    latest === null ? null : latest.reset5AtMs,
-    WINDOW_5H_MS,
-    sampled,
-    nowMs,
-  );
-  const w7 = viewWindow(
-    latest === null ? null : latest.util7Pct,
-    latest === null ? null : latest.reset7AtMs,
-    WINDOW_7D_MS,
-    sampled,
-    nowMs,
-  );
-  // Every per-model bucket binds: the one with the least headroom now is the one that counts.
+  // Never sampled: both windows read as empty (0 % used, all headroom, no reset known).
+  let util5Pct = 0;
+  let frac5 = 1;
+  let eff5 = 100;
+  let raw5 = 100;
+  let exhausted5 = false;
+  let reset5AtMs: number | null = null;
+  let util7Pct = 0;
+  let frac7 = 1;
+  let eff7w = 100;
+  let raw7w = 100;
+  let exhausted7 = false;
+  let reset7AtMs: number | null = null;
   let fold: BucketFold | null = null;
+  let sampledAtMs: number | null = null;
+  let staleReason: StaleReason | null = "never-sampled";
   if (latest !== null) {
-    if (latest.scoped7) fold = foldBucket(fold, latest.scoped7, sampled, nowMs);
+    // viewWindow, in place: past its reset the sampled window is over and the new one starts
+    // empty (and its reset credit, frac, is 0 then); a window is exhausted only before its reset.
+    const used5 = latest.util5Pct;
+    const u5 = used5 ?? 0;
+    reset5AtMs = latest.reset5AtMs;
+    let passed5 = false;
+    if (reset5AtMs !== null) {
+      const left5 = (reset5AtMs - nowMs) / HORIZON_5H_MS;
+      frac5 = left5 <= 0 ? 0 : left5 >= 1 ? 1 : left5;
+      passed5 = nowMs >= reset5AtMs;
+    }
+    eff5 = 100 - frac5 * u5 + 0;
+    if (!passed5) {
+      util5Pct = u5;
+      raw5 = 100 - u5 + 0;
+      exhausted5 = used5 !== null && u5 >= EXHAUSTED_UTIL_PCT;
+    }
+
+    const used7 = latest.util7Pct;
+    const u7 = used7 ?? 0;
+    reset7AtMs = latest.reset7AtMs;
+    let passed7 = false;
+    if (reset7AtMs !== null) {
+      const left7 = (reset7AtMs - nowMs) / HORIZON_7D_MS;
+      frac7 = left7 <= 0 ? 0 : left7 >= 1 ? 1 : left7;
+      passed7 = nowMs >= reset7AtMs;
+    }
+    eff7w = 100 - frac7 * u7 + 0;
+    if (!passed7) {
+      util7Pct = u7;
+      raw7w = 100 - u7 + 0;
+      exhausted7 = used7 !== null && u7 >= EXHAUSTED_UTIL_PCT;
+    }
+
+    // Every per-model bucket binds: the one with the least headroom now is the one that counts.
+    if (latest.scoped7) fold = foldBucket(fold, latest.scoped7, true, nowMs);
     const buckets = latest.scoped7Buckets;
     if (buckets)
       for (let i = 0; i < buckets.length; i++)
-        fold = foldBucket(fold, buckets[i] as ScopedWeekly, sampled, nowMs);
-  }
-  const ws = fold === null ? null : fold.worstView;
+        fold = foldBucket(fold, buckets[i] as ScopedWeekly, true, nowMs);
 
-  const eff5 = w5.eff;
-  const raw5 = w5.raw;
+    sampledAtMs = latest.takenAtMs;
+    staleReason = account.refreshFailed
+      ? "refresh-failed"
+      : nowMs - sampledAtMs > STALE_AFTER_MS
+        ? "old-sample"
+        : null;
+  }
+
   // The 7d figures come from whichever window binds: the all-model one or a model's own.
-  const bind7 = fold !== null && fold.minEff.eff < w7.eff ? fold.minEff : w7;
-  const eff7 = bind7.eff;
-  const raw7 = ws !== null && ws.raw < w7.raw ? ws.raw : w7.raw;
+  let util7b = util7Pct;
+  let eff7 = eff7w;
+  let raw7 = raw7w;
+  let scoped7: ScopedWeekly | null = null;
+  let scoped7Binds = false;
+  let exhaustedWindows = NONE_EXHAUSTED;
+  let exhaustedUntilMs: number | null = null;
+  if (fold !== null) {
+    if (fold.minEff.eff < eff7w) {
+      util7b = fold.minEff.util;
+      eff7 = fold.minEff.eff;
+    }
+    const ws = fold.worstView;
+    if (ws.raw < raw7w) raw7 = ws.raw;
+    scoped7Binds = ws.raw < raw7w || (ws.raw === raw7w && ws.eff < eff7w);
+    scoped7 = { pct: fold.worst.pct, resetAtMs: fold.worst.resetAtMs, model: fold.worst.model };
+  }
+  const exhausted = exhausted5 || exhausted7 || (fold !== null && fold.exhaustedFirst !== null);
+  if (exhausted) {
+    exhaustedWindows = [];
+    // When every exhausted window has reset: the latest of their resets, null when one is unknown.
+    let untilMs: number | null = Number.NEGATIVE_INFINITY;
+    if (exhausted5) {
+      exhaustedWindows.push("5h");
+      untilMs = reset5AtMs === null ? null : Math.max(untilMs, reset5AtMs);
+    }
+    if (exhausted7) {
+      exhaustedWindows.push("7d");
+      untilMs = reset7AtMs === null || untilMs === null ? null : Math.max(untilMs, reset7AtMs);
+    }
+    if (fold !== null && fold.exhaustedFirst !== null) {
+      exhaustedWindows.push("7d-scoped");
+      const b = fold.exhaustedUntilMs;
+      untilMs = b === null || untilMs === null ? null : Math.max(untilMs, b);
+    }
+    exhaustedUntilMs = untilMs;
+  }
 
-  const exhaustedWindows: WindowKey[] = [];
-  // When every exhausted window has reset: the latest of their resets, null when one is unknown.
-  let untilMs: number | null = Number.NEGATIVE_INFINITY;
-  if (w5.exhausted) {
-    exhaustedWindows.push("5h");
-    untilMs = w5.resetAtMs === null ? null : Math.max(untilMs, w5.resetAtMs);
-  }
-  if (w7.exhausted) {
-    exhaustedWindows.push("7d");
-    untilMs = w7.resetAtMs === null || untilMs === null ? null : Math.max(untilMs, w7.resetAtMs);
-  }
-  if (fold !== null && fold.exhaustedFirst !== null) {
-    exhaustedWindows.push("7d-scoped");
-    const b = fold.exhaustedUntilMs;
-    untilMs = b === null || untilMs === null ? null : Math.max(untilMs, b);
-  }
-  const exhausted = exhaustedWindows.length > 0;
-  const exhaustedUntilMs = exhausted ? untilMs : null;
-
-  const staleReason = staleReasonOf(account, nowMs);
-  const sessions = account.activeSessions > 0 ? account.activeSessions : 0;
-  const reserved = (account.reservedSessions ?? 0) > 0 ? (account.reservedSessions as number) : 0;
+  const active = account.activeSessions;
+  const sessions = active > 0 ? active : 0;
+  const reservedIn = account.reservedSessions;
+  // As `(reservedSessions ?? 0) > 0`: undefined > 0 is false too.
+  const reserved = (reservedIn as number) > 0 ? (reservedIn as number) : 0;
   const burn5PctPerHour = account.burn5PctPerHour ?? burnRate5h(account.history, nowMs);
+  // runwayPenaltyPts and barrierPts, in place; `-x + 0` as there, so no term is -0.
+  let runway = 0;
+  if (!(burn5PctPerHour <= 0)) {
+    // (A NaN burn rate gets here too, as in runwayPenaltyPts.)
+    const runwayLeft = 1 - raw5 / burn5PctPerHour / RUNWAY_HORIZON_HOURS;
+    runway = -(RUNWAY_PENALTY_MAX_PTS * (runwayLeft <= 0 ? 0 : runwayLeft >= 1 ? 1 : runwayLeft)) + 0;
+  }
+  const barrier5h = raw5 < BARRIER_PCT ? -(BARRIER_PCT - (raw5 > 0 ? raw5 : 0)) + 0 : 0;
+  const barrier7d = raw7 < BARRIER_PCT ? -(BARRIER_PCT - (raw7 > 0 ? raw7 : 0)) + 0 : 0;
 
   // In TERM_KEYS order, summed in that order so the breakdown adds up to the score bit for bit.
-  const values = [
-    // Headroom as used now, and apart from it the credit for a reset that is near.
-    WEIGHT_5H * (100 - w5.util) + 0,
-    WEIGHT_5H * (eff5 - (100 - w5.util)) + 0,
-    WEIGHT_7D * (100 - bind7.util) + 0,
-    WEIGHT_7D * (eff7 - (100 - bind7.util)) + 0,
-    -SESSION_PENALTY_PTS * (sessions + reserved) + 0,
-    account.rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0,
-    account.needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0,
-    staleReason === null ? 0 : -STALE_PENALTY_PTS,
-    -barrierPts(raw5) + 0,
-    -barrierPts(raw7) + 0,
-    -runwayPenaltyPts(raw5, burn5PctPerHour) + 0,
-  ];
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i] as number;
-  const score = sum + 0;
+  // Headroom as used now, and apart from it the credit for a reset that is near.
+  const used5Left = 100 - util5Pct;
+  const used7Left = 100 - util7b;
+  const headroom5h = WEIGHT_5H * used5Left + 0;
+  const resetCredit5h = WEIGHT_5H * (eff5 - used5Left) + 0;
+  const headroom7d = WEIGHT_7D * used7Left + 0;
+  const resetCredit7d = WEIGHT_7D * (eff7 - used7Left) + 0;
+  const sessionsPts = -SESSION_PENALTY_PTS * (sessions + reserved) + 0;
+  const rateLimitedPts = account.rateLimited ? -RATE_LIMITED_PENALTY_PTS : 0;
+  const needsLoginPts = account.needsLogin ? -NEEDS_LOGIN_PENALTY_PTS : 0;
+  const stalePts = staleReason === null ? 0 : -STALE_PENALTY_PTS;
+  // The sum starts at the first term, never -0 (it ends in `+ 0`), so the sum is never -0 either:
+  // the same bits as adding from 0 and ending in `+ 0`.
+  const score =
+    headroom5h +
+    resetCredit5h +
+    headroom7d +
+    resetCredit7d +
+    sessionsPts +
+    rateLimitedPts +
+    needsLoginPts +
+    stalePts +
+    barrier5h +
+    barrier7d +
+    runway;
 
   return {
     id: account.id,
@@ -258,25 +341,34 @@ export function scoreAccount(account: AccountState, nowMs: number): ScoredAccoun
     needsLogin: account.needsLogin,
     activeSessions: sessions,
     reservedSessions: reserved,
-    sampledAtMs: latest === null ? null : latest.takenAtMs,
-    util5Pct: w5.util,
-    util7Pct: w7.util,
-    scoped7:
-      fold === null
-        ? null
-        : { pct: fold.worst.pct, resetAtMs: fold.worst.resetAtMs, model: fold.worst.model },
-    scoped7Binds: ws !== null && (ws.raw < w7.raw || (ws.raw === w7.raw && ws.eff < w7.eff)),
-    reset5AtMs: w5.resetAtMs,
-    reset7AtMs: w7.resetAtMs,
-    frac5: w5.frac,
-    frac7: w7.frac,
+    sampledAtMs,
+    util5Pct,
+    util7Pct,
+    scoped7,
+    scoped7Binds,
+    reset5AtMs,
+    reset7AtMs,
+    frac5,
+    frac7,
     eff5,
     eff7,
     raw5,
     raw7,
     burn5PctPerHour,
     runwayHours: burn5PctPerHour > 0 ? (raw5 > 0 ? raw5 : 0) / burn5PctPerHour : null,
-    termValues: values,
+    termValues: [
+      headroom5h,
+      resetCredit5h,
+      headroom7d,
+      resetCredit7d,
+      sessionsPts,
+      rateLimitedPts,
+      needsLoginPts,
+      stalePts,
+      barrier5h,
+      barrier7d,
+      runway,
+    ],
   };
 }
 
