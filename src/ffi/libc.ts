@@ -3,7 +3,45 @@
 // all of its SQLite work (~2.6 M instructions, ~1 ms); these calls cost microseconds. No policy
 // here: src/fs/probe.ts decides what the answers mean and falls back to node:fs for anything
 // these do not answer.
-import { CString, type Pointer, dlopen, ptr, read } from "bun:ffi";
+import type {
+  CString as CStringClass,
+  Pointer,
+  dlopen as dlopenFn,
+  ptr as ptrFn,
+  read as readFns,
+} from "bun:ffi";
+
+/**
+ * bun:ffi's functions themselves. The `bun:ffi` module wraps them: its dlopen turns type names
+ * into codes and writes a wrapper for each symbol as JavaScript source that it then compiles.
+ * That costs this binding more than its calls (~0.4 M instructions, and enough heap to wake
+ * JavaScriptCore's block warm-up thread in a short command). `Bun.FFI` holds the same natives;
+ * with numeric type codes and pointers passed as numbers they need no wrapper. Where a Bun has no
+ * `Bun.FFI`, the module answers instead.
+ */
+interface Ffi {
+  dlopen: typeof dlopenFn;
+  ptr: typeof ptrFn;
+  read: typeof readFns;
+  CString: typeof CStringClass;
+}
+
+function ffi(): Ffi {
+  const native = (Bun as unknown as { FFI?: Partial<Ffi> }).FFI;
+  if (
+    typeof native?.dlopen === "function" &&
+    typeof native.ptr === "function" &&
+    native.read &&
+    native.CString
+  ) {
+    return native as Ffi;
+  }
+  return require("bun:ffi") as Ffi;
+}
+
+/** bun:ffi's FFIType codes (tests/fs/probe.test.ts holds them to the module's own FFIType). */
+export const FFI_TYPE = { i32: 5, u32: 6, ptr: 12 } as const;
+const { i32: I32, u32: U32, ptr: PTR } = FFI_TYPE;
 
 /** What cc-pool's checks read from a `struct stat`. */
 export interface RawStat {
@@ -82,41 +120,50 @@ function encodePath(path: string, into: Uint8Array, encoder: TextEncoder): boole
 }
 
 function linuxFiles(path: string): LibcFiles {
-  const lib = dlopen(path, {
-    statx: { args: ["i32", "ptr", "i32", "u32", "ptr"], returns: "i32" },
-    realpath: { args: ["ptr", "ptr"], returns: "ptr" },
-    __errno_location: { args: [], returns: "ptr" },
+  const f = ffi();
+  const lib = f.dlopen(path, {
+    statx: { args: [I32, PTR, I32, U32, PTR], returns: I32 },
+    realpath: { args: [PTR, PTR], returns: PTR },
+    __errno_location: { args: [], returns: PTR },
   });
-  const s = lib.symbols;
-  return commonFiles(s.realpath, s.__errno_location, (pathPtr, buf, view, follow) => {
-    if (s.statx(AT_FDCWD, pathPtr, follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) !== 0) {
-      return undefined;
-    }
-    // struct statx: stx_mask u32 @0, stx_uid u32 @20, stx_mode u16 @28, stx_size u64 @40.
-    if ((view.getUint32(0, true) & STATX_NEEDED) !== STATX_NEEDED) return NOT_ASKED;
-    return {
-      mode: view.getUint16(28, true),
-      uid: view.getUint32(20, true),
-      size: view.getUint32(40, true) + view.getUint32(44, true) * 2 ** 32,
-    };
-  });
+  const s = lib.symbols as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const statx = s.statx as (dirfd: number, p: Pointer, flags: number, mask: number, b: Pointer) => number;
+  return commonFiles(
+    f,
+    s.realpath as RealpathCall,
+    s.__errno_location as ErrnoCall,
+    (pathPtr, buf, view, follow) => {
+      if (statx(AT_FDCWD, pathPtr, follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) !== 0) {
+        return undefined;
+      }
+      // struct statx: stx_mask u32 @0, stx_uid u32 @20, stx_mode u16 @28, stx_size u64 @40.
+      if ((view.getUint32(0, true) & STATX_NEEDED) !== STATX_NEEDED) return NOT_ASKED;
+      return {
+        mode: view.getUint16(28, true),
+        uid: view.getUint32(20, true),
+        size: view.getUint32(40, true) + view.getUint32(44, true) * 2 ** 32,
+      };
+    },
+  );
 }
 
 function darwinFiles(path: string, x64: boolean): LibcFiles {
   const suffix = x64 ? "$INODE64" : "";
   const realpathName = x64 ? "realpath$DARWIN_EXTSN" : "realpath";
-  const lib = dlopen(path, {
-    [`lstat${suffix}`]: { args: ["ptr", "ptr"], returns: "i32" },
-    [`stat${suffix}`]: { args: ["ptr", "ptr"], returns: "i32" },
-    [realpathName]: { args: ["ptr", "ptr"], returns: "ptr" },
-    __error: { args: [], returns: "ptr" },
+  const f = ffi();
+  const lib = f.dlopen(path, {
+    [`lstat${suffix}`]: { args: [PTR, PTR], returns: I32 },
+    [`stat${suffix}`]: { args: [PTR, PTR], returns: I32 },
+    [realpathName]: { args: [PTR, PTR], returns: PTR },
+    __error: { args: [], returns: PTR },
   });
-  const s = lib.symbols as Record<string, (...args: unknown[]) => unknown>;
+  const s = lib.symbols as unknown as Record<string, (...args: unknown[]) => unknown>;
   const lstat = s[`lstat${suffix}`] as (p: Pointer, b: Pointer) => number;
   const stat = s[`stat${suffix}`] as (p: Pointer, b: Pointer) => number;
   return commonFiles(
-    s[realpathName] as (p: Pointer, b: Pointer) => Pointer | bigint | null,
-    s.__error as () => Pointer | bigint | null,
+    f,
+    s[realpathName] as RealpathCall,
+    s.__error as ErrnoCall,
     (pathPtr, buf, view, follow) => {
       if ((follow ? stat : lstat)(pathPtr, buf) !== 0) return undefined;
       // struct stat (64-bit inodes): st_dev i32 @0, st_mode u16 @4, st_nlink u16 @6, st_ino u64 @8,
@@ -138,9 +185,13 @@ type StatCall = (
   follow: boolean,
 ) => RawStat | number | undefined;
 
+type RealpathCall = (p: Pointer, b: Pointer) => Pointer | bigint | null;
+type ErrnoCall = () => Pointer | bigint | null;
+
 function commonFiles(
-  realpath: (p: Pointer, b: Pointer) => Pointer | bigint | null,
-  errnoLocation: () => Pointer | bigint | null,
+  { ptr, read, CString }: Ffi,
+  realpath: RealpathCall,
+  errnoLocation: ErrnoCall,
   statCall: StatCall,
 ): LibcFiles {
   const encoder = new TextEncoder();

@@ -3,10 +3,10 @@
 // layout (tests/native/fake-libsystem-stat.c). Every answer must be exactly node:fs's: the same
 // kind, mode, owner and size, the same "not there", and node:fs's own error for anything else.
 import { afterAll, describe, expect, test } from "bun:test";
-import { dlopen } from "bun:ffi";
+import { FFIType, dlopen } from "bun:ffi";
 import { chmodSync, chownSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type LibcFlavor, openLibcFiles } from "../../src/ffi/libc.ts";
+import { FFI_TYPE, type LibcFlavor, openLibcFiles } from "../../src/ffi/libc.ts";
 import {
   type PathFacts,
   type Probe,
@@ -108,6 +108,11 @@ describe("libc answers exactly what node:fs answers", () => {
 });
 
 describe("a library whose answers cannot be trusted is not used", () => {
+  test("the binding's type codes are bun:ffi's (it calls Bun.FFI's natives without the module)", () => {
+    expect(FFI_TYPE).toEqual({ i32: FFIType.i32, u32: FFIType.u32, ptr: FFIType.ptr });
+    expect(typeof (Bun as unknown as { FFI?: { dlopen?: unknown } }).FFI?.dlopen).toBe("function");
+  });
+
   test("a library that reads / as something else than a directory is refused", () => {
     // The same path dlopens the same library: the switch reaches the copy the binding uses.
     const control = dlopen(standIn, { fake_libsystem_garbage: { args: ["i32"], returns: "void" } });
