@@ -1,9 +1,9 @@
 #!/usr/bin/env bun
-// Entry point. `--version` answers without loading anything else; every other path goes through
-// main.ts, which loads only the command it runs. Nothing here touches process.stdout/stderr (see
-// ui/output.ts): the exit waits for the output chain so a full disk is still reported. Started
-// under the name `claude` (a link made by `ccp shim install`), cc-pool is `ccp run`; the status
-// line has its own lean path.
+// Entry point. `--version` and a bare `ccp select` answer without the dispatcher; every other
+// path goes through main.ts, which loads only the command it runs. Nothing here touches
+// process.stdout/stderr (see ui/output.ts): the exit waits for the output chain so a full disk is
+// still reported. Started under the name `claude` (a link made by `ccp shim install`), cc-pool is
+// `ccp run`; the status line has its own lean path.
 import { invokedAsClaude } from "./app/invoked-as.ts";
 
 const argv = process.argv.slice(2);
@@ -17,6 +17,15 @@ if (!asClaude && argv[0] === "statusline" && (argv.length === 1 || argv[1] === "
   if (asClaude) {
     const { runAsClaude } = await import("./commands/run.ts");
     process.exitCode = await runAsClaude(argv);
+  } else if (argv.length === 1 && argv[0] === "select") {
+    // The bare pick, straight to its code; any flag goes through main.ts like every command.
+    const { BARE_SELECT, runSelect } = await import("./commands/select-run.ts");
+    try {
+      process.exitCode = await runSelect(BARE_SELECT);
+    } catch (error) {
+      const { reportError } = await import("./main.ts");
+      process.exitCode = reportError(error, false);
+    }
   } else if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
     const { versionLine } = await import("./version.ts");
     writeOut(`${versionLine()}\n`);

@@ -130,7 +130,8 @@ function dbPathOrUndefined(): string | undefined {
   }
 }
 
-function reportError(thrown: unknown, verbose: boolean): number {
+/** Prints a thrown error for a person (a CcpError as itself) and returns the exit code. */
+export function reportError(thrown: unknown, verbose: boolean): number {
   const debug = verbose || process.env.DEBUG === "1" || process.env.DEBUG === "true";
   const error = isCcpError(thrown) ? thrown : (diskError(thrown, dbPathOrUndefined()) ?? thrown);
   if (isCcpError(error)) {
