@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
-// Entry point. `--version` and a bare `ccp select` answer without the dispatcher; every other
-// path goes through main.ts, which loads only the command it runs. Nothing here touches
+// Entry point. `--version`, `ccp run` and a bare `ccp select` go without the dispatcher; every
+// other path goes through main.ts, which loads only the command it runs. Nothing here touches
 // process.stdout/stderr (see ui/output.ts): the exit waits for the output chain so a full disk is
 // still reported. Started under the name `claude` (a link made by `ccp shim install`), cc-pool is
 // `ccp run`; the status line has its own lean path.
@@ -17,6 +17,10 @@ if (!asClaude && argv[0] === "statusline" && (argv.length === 1 || argv[1] === "
   if (asClaude) {
     const { runAsClaude } = await import("./commands/run.ts");
     process.exitCode = await runAsClaude(argv);
+  } else if (argv[0] === "run") {
+    // Every argument after `run` is claude's: straight to the launch, past the dispatcher.
+    const { runFromCli } = await import("./commands/run.ts");
+    process.exitCode = await runFromCli(argv);
   } else if (argv.length === 1 && argv[0] === "select") {
     // The bare pick, straight to its code; any flag goes through main.ts like every command.
     const { BARE_SELECT, runSelect } = await import("./commands/select-run.ts");

@@ -3,8 +3,8 @@ import { closest } from "./command.ts";
 import { COMMANDS, loadCommand } from "./commands/registry.ts";
 import { env } from "./env.ts";
 import { CcpError, EXIT_FAILURE, diskError, isCcpError } from "./errors.ts";
-import { setColorEnabled } from "./ui/color.ts";
-import { log, setLogDebug, useConsola } from "./ui/log.ts";
+import { applyGlobalFlags } from "./ui/global-flags.ts";
+import { log, useConsola } from "./ui/log.ts";
 import { writeErr, writeOut } from "./ui/output.ts";
 import { versionLine } from "./version.ts";
 import { quoteArg, safeMessage } from "./ui/safe-text.ts";
@@ -25,11 +25,9 @@ async function runClaudeArgs(args: string[]): Promise<number> {
  */
 export async function main(argvIn: string[]): Promise<number> {
   const argv = hoistGlobalFlags(argvIn);
-  const verbose = argv.includes("--verbose");
-  setLogDebug(verbose || process.env.DEBUG === "1" || process.env.DEBUG === "true");
+  const verbose = applyGlobalFlags(argv);
   try {
     const first = argv[0];
-    if (argv.includes("--no-color")) setColorEnabled(false);
     if (first === undefined) return await runNamed("bare", []);
     if (HELP_FLAGS.has(first)) return await printHelp(argv[1]);
     if (VERSION_FLAGS.has(first)) {

@@ -1,7 +1,7 @@
 // Keeps an account dir in step with the base around a session: before claude starts (shared dirs
 // exist in the base, links in place, settings merged both ways) and after it exits (settings the
 // session changed are written back into ~/.claude.json).
-import { join } from "node:path";
+import { join } from "../fs/posix-path.ts";
 import type { Env } from "../env.ts";
 import { assertAccountDir } from "../fs/safe-path.ts";
 import { type MergeResult, mergeShareableKeys, mergeStatePath } from "../overlay/claude-json.ts";

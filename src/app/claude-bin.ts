@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join } from "../fs/posix-path.ts";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
 import { realpathOrSelf } from "./self-path.ts";

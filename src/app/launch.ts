@@ -2,7 +2,7 @@
 // long as claude: it forwards signals, records the end of the session and returns claude's status.
 // afterClaude() below is the one place for what happens once claude has exited.
 import { lstatSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../fs/posix-path.ts";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
 import type { AccountRow } from "../store/accounts.ts";

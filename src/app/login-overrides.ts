@@ -1,7 +1,7 @@
 // Every way a session can end up on another login than the selected account's (claude-code.md §6).
 // `ccp run` warns about each one (naming its source) before claude starts, removes the one it can
 // neutralise without changing what the user asked for, and `ccp doctor` lists the same findings.
-import { join } from "node:path";
+import { join } from "../fs/posix-path.ts";
 import { readJsonObject } from "../overlay/claude-json.ts";
 import type { LaunchRecord } from "../overlay/launch-record.ts";
 import { signFiles } from "../overlay/launch-record.ts";

@@ -2,7 +2,7 @@
 // that survives upgrades. A compiled binary's execPath is its real path, which under Homebrew is
 // a versioned Cellar dir that `brew upgrade` deletes.
 import { existsSync, realpathSync } from "node:fs";
-import { basename, delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from "../fs/posix-path.ts";
 
 export function realpathOrSelf(path: string): string {
   try {

@@ -1,5 +1,6 @@
 import { defineCommand } from "../command.ts";
 import { env } from "../env.ts";
+import { applyGlobalFlags } from "../ui/global-flags.ts";
 
 export default defineCommand({
   meta: { name: "run", description: "Launch claude on the emptiest account, forwarding every argument" },
@@ -15,6 +16,20 @@ export default defineCommand({
     return 0;
   },
 });
+
+/**
+ * `ccp run …` (argv[0] is "run") as cli.ts routes it, past main.ts: the global flags applied as
+ * main.ts applies them, then the launch; an error is reported by main.ts's own reporter.
+ */
+export async function runFromCli(argv: string[]): Promise<number> {
+  const verbose = applyGlobalFlags(argv);
+  try {
+    return await runLaunch(argv.slice(1));
+  } catch (error) {
+    const { reportError } = await import("../main.ts");
+    return reportError(error, verbose);
+  }
+}
 
 export async function runLaunch(claudeArgs: string[]): Promise<number> {
   const { launch } = await import("../app/launch.ts");
@@ -60,6 +75,5 @@ export async function runAsClaude(claudeArgs: string[]): Promise<number> {
       return 127;
     }
   }
-  const { main } = await import("../main.ts");
-  return main(["run", ...claudeArgs]);
+  return runFromCli(["run", ...claudeArgs]);
 }

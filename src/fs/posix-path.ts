@@ -104,3 +104,18 @@ export function dirname(path: string): string {
   if (rooted && end === 1) return "//";
   return path.slice(0, end);
 }
+
+export const delimiter = ":";
+
+export function isAbsolute(path: string): boolean {
+  return path.charCodeAt(0) === 47;
+}
+
+/** The last name in `path` (trailing slashes ignored); "" for `/` or an empty path. */
+export function basename(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
+  if (end === 0) return "";
+  const start = path.lastIndexOf("/", end - 1) + 1;
+  return path.slice(start, end);
+}

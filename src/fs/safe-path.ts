@@ -14,7 +14,7 @@ import {
   statSync,
   unlinkSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "./posix-path.ts";
 import { CcpError } from "../errors.ts";
 import { assertOwnedByMe, describeKind, isInsidePath, realpathOfNearest } from "./probe.ts";
 

@@ -1,5 +1,5 @@
 import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../fs/posix-path.ts";
 
 /**
  * Writes `data` to `path` through a temp file in the same dir and a rename, so a reader (or a

@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, realpathSync, rmdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join } from "../fs/posix-path.ts";
 import { CcpError } from "../errors.ts";
 import { CLAUDE_JSON_MAX_BYTES, parseJsonBounded, readRegularFileBounded } from "../fs/safe-path.ts";
 import { writeFileAtomic } from "./atomic-write.ts";

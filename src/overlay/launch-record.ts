@@ -26,7 +26,7 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join } from "../fs/posix-path.ts";
 
 export const LAUNCH_RECORD_FILE = ".cc-pool-launch.json";
 

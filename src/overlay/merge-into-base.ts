@@ -13,7 +13,7 @@ import {
   symlinkSync,
   unlinkSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join } from "../fs/posix-path.ts";
 
 export interface MergeIntoBaseResult {
   name: string;

@@ -9,7 +9,7 @@ import {
   symlinkSync,
   unlinkSync,
 } from "node:fs";
-import { join, resolve, sep } from "node:path";
+import { join, resolve, sep } from "../fs/posix-path.ts";
 import { CcpError } from "../errors.ts";
 import { type MergeIntoBaseResult, mergeEntryIntoBase } from "./merge-into-base.ts";
 import { SHARED_BASE_DIRS, SHARED_BASE_FILES, isProjected } from "./policy.ts";

@@ -27,12 +27,21 @@ function generated(count: number, seed = 0x5eed): string[] {
 const PATHS = [...new Set([...shortPaths(), ...generated(4000)])];
 
 describe("posix-path answers exactly what node:path answers", () => {
-  test("normalize and dirname, for every path", () => {
+  test("normalize, dirname, basename and isAbsolute, for every path", () => {
     for (const p of PATHS) {
-      expect({ p, normalize: ours.normalize(p), dirname: ours.dirname(p) }).toEqual({
+      const mine = {
+        p,
+        normalize: ours.normalize(p),
+        dirname: ours.dirname(p),
+        basename: ours.basename(p),
+        isAbsolute: ours.isAbsolute(p),
+      };
+      expect(mine).toEqual({
         p,
         normalize: node.normalize(p),
         dirname: node.dirname(p),
+        basename: node.basename(p),
+        isAbsolute: node.isAbsolute(p),
       });
     }
   });
@@ -60,7 +69,8 @@ describe("posix-path answers exactly what node:path answers", () => {
     }
   });
 
-  test("the separator", () => {
+  test("the separators", () => {
     expect(ours.sep).toBe(node.sep);
+    expect(ours.delimiter).toBe(node.delimiter);
   });
 });
