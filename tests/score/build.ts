@@ -67,3 +67,15 @@ export function termValue(terms: ReadonlyArray<{ key: string; value: number }>, 
 export function sumTerms(terms: ReadonlyArray<{ value: number }>): number {
   return terms.reduce((sum, term) => sum + term.value, 0);
 }
+
+/** mulberry32: a small seeded generator, so every run checks the same cases. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

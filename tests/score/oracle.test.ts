@@ -15,7 +15,7 @@ import type {
   ScopedWeekly,
   UsageSnapshot,
 } from "../../src/score/index.ts";
-import { DAY_MS, HOUR_MS, MIN_MS, NOW_MS } from "./build.ts";
+import { DAY_MS, HOUR_MS, MIN_MS, NOW_MS, prng } from "./build.ts";
 import { decide as referenceDecide } from "./reference/decide.ts";
 import { rankAccounts as referenceRankAccounts } from "./reference/rank.ts";
 import { scoreAccount as referenceScoreAccount } from "./reference/score-account.ts";
@@ -26,18 +26,6 @@ import { scoreAccount as referenceScoreAccount } from "./reference/score-account
 // count), the same ranking and the same decision.
 
 const POOLS = 3000;
-
-/** mulberry32: a small seeded generator, so every run checks the same cases. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function generator(seed: number) {
   const next = prng(seed);

@@ -8,21 +8,9 @@ import {
   scoreTerms,
 } from "../../src/score/index.ts";
 import type { AccountState, BurnSample, PinState, UsageSnapshot } from "../../src/score/index.ts";
-import { DAY_MS, HOUR_MS, MIN_MS, NOW_MS, sumTerms } from "./build.ts";
+import { DAY_MS, HOUR_MS, MIN_MS, NOW_MS, sumTerms, prng } from "./build.ts";
 
 const CASES = 400;
-
-/** mulberry32: a small seeded generator, so every run checks the same cases. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function generator(seed: number) {
   const next = prng(seed);
