@@ -1,8 +1,9 @@
-// Raw libc bindings for the checks every command makes before it opens the pool: lstat, stat and
-// realpath. node:fs answers the same questions, but loading it costs a short command more than
-// all of its SQLite work (~2.6 M instructions, ~1 ms); these calls cost microseconds. No policy
-// here: src/fs/probe.ts decides what the answers mean and falls back to node:fs for anything
-// these do not answer.
+// Raw libc bindings for the short commands: lstat, stat and realpath for the checks every command
+// makes before it opens the pool, and localtime_r for the status clock. node:fs answers the same
+// path questions, but loading it costs a short command more than all of its SQLite work (~2.6 M
+// instructions, ~1 ms); the first Date getter sets up ICU's time zones (~8 ms). These calls cost
+// microseconds. No policy here: src/fs/probe.ts and src/ui/status/local-time.ts decide what the
+// answers mean, and fall back to node:fs and Date for anything these do not answer.
 import type {
   CString as CStringClass,
   Pointer,
@@ -109,6 +110,40 @@ export function openLibcFiles(flavor: LibcFlavor, path: string = LIBC_PATHS[flav
     throw new Error(`libc at ${path} does not read / as a directory; not using it`);
   }
   return files;
+}
+
+/** A moment on the machine's clock, as localtime_r breaks it down: hour 0–23, minute, weekday 0–6. */
+export interface LibcLocalParts {
+  hour: number;
+  minute: number;
+  weekday: number;
+}
+
+/**
+ * dlopens libc and returns localtime_r for a time in whole seconds (null when libc cannot break it
+ * down). Throws when the library or the symbol is missing.
+ */
+export function openLibcLocalTime(
+  flavor: LibcFlavor,
+  path: string = LIBC_PATHS[flavor],
+): (seconds: bigint) => LibcLocalParts | null {
+  const { dlopen, ptr } = ffi();
+  const lib = dlopen(path, { localtime_r: { args: [PTR, PTR], returns: PTR } });
+  const localtime = lib.symbols.localtime_r as unknown as (t: Pointer, tm: Pointer) => unknown;
+  // Own ArrayBuffers, for the reason given in commonFiles. struct tm opens with nine ints on glibc
+  // and macOS alike (sec, min, hour, mday, mon, year, wday, yday, isdst), then tm_gmtoff and
+  // tm_zone: 56 bytes; 64 leave room.
+  const secondsBuffer = new ArrayBuffer(8);
+  const seconds = new BigInt64Array(secondsBuffer);
+  const tmBuffer = new ArrayBuffer(64);
+  const tm = new Int32Array(tmBuffer);
+  const secondsPtr = ptr(secondsBuffer);
+  const tmPtr = ptr(tmBuffer);
+  return (at) => {
+    seconds[0] = at;
+    if (!localtime(secondsPtr, tmPtr)) return null;
+    return { hour: tm[2] as number, minute: tm[1] as number, weekday: tm[6] as number };
+  };
 }
 
 /** Encodes `path` NUL-terminated into `into`; false when it cannot go to C as it is. */
