@@ -67,7 +67,8 @@ function missing(cause: unknown): undefined {
   throw cause;
 }
 
-function nodeFs(): typeof import("node:fs") {
+/** node:fs, loaded on first use: for what only it can do (a first run's mkdir, a chmod). */
+export function nodeFs(): typeof import("node:fs") {
   return require("node:fs") as typeof import("node:fs");
 }
 
@@ -117,7 +118,7 @@ export function libcProbe(libc: LibcFiles): Probe {
 let chosen: Probe | undefined;
 
 /** libc when it loads and reads correctly here, node:fs otherwise. Made once per process. */
-export function defaultProbe(): Probe {
+function defaultProbe(): Probe {
   if (chosen === undefined) {
     const flavor = hostLibcFlavor();
     try {

@@ -9,6 +9,7 @@ import {
   isRegularFile,
   isSymlink,
   lstatPath,
+  nodeFs,
   statPath,
 } from "../fs/probe.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
@@ -38,7 +39,7 @@ export function ensurePrivateDir(dir: string, options: PrivateDirOptions = {}): 
     existing = lstatPath(dir);
     if (existing === undefined) {
       // Only a first run creates it: node:fs is loaded for that alone.
-      const { chmodSync, mkdirSync } = require("node:fs") as typeof import("node:fs");
+      const { chmodSync, mkdirSync } = nodeFs();
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       // The umask may have narrowed the mode, never widened it: set exactly 0700 on what we made.
       chmodSync(dir, 0o700);
@@ -139,7 +140,7 @@ export function openDb(path: string, options: OpenDbOptions = {}): Db {
         { hint: "Upgrade cc-pool (`brew upgrade cc-pool`); the database was not changed." },
       );
     }
-    if (!exists) (require("node:fs") as typeof import("node:fs")).chmodSync(path, 0o600);
+    if (!exists) nodeFs().chmodSync(path, 0o600);
     db.run("PRAGMA journal_mode = WAL");
     db.run("PRAGMA synchronous = NORMAL");
     db.run("PRAGMA foreign_keys = ON");
