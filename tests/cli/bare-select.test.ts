@@ -2,9 +2,9 @@
 // goes through main.ts and the flag parser. `--fresh 60s` is the default spelled out, so the two
 // forms must answer alike in every case: the same stdout, stderr and exit code.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { CLI_ENTRY, REPO_ROOT, runCli, tempDir } from "../helpers/cli.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { type AccountSpec, makePool, poolVars } from "../helpers/pool.ts";
 
@@ -107,5 +107,28 @@ describe("a bare `ccp select` answers exactly like the parsed command", () => {
     expect(bare).toEqual(parsed);
     expect(bare.code).not.toBe(0);
     expect(bare.stderr).toContain("not an SQLite database");
+  });
+});
+
+describe("the direct routes skip the dispatcher", () => {
+  const TRAP = join(REPO_ROOT, "tests/helpers/dispatch-trap.ts");
+  async function loads(args: string[], vars: Record<string, string>): Promise<string> {
+    const log = join(tempDir("dispatch-"), "loads.log");
+    const r = await runCli(["--preload", TRAP, CLI_ENTRY, ...args], {
+      bin: process.execPath,
+      env: { ...vars, CCP_DISPATCH_TRAP: log, CCP_CLAUDE_BIN: "/bin/true" },
+    });
+    expect(r.code).toBe(0);
+    return existsSync(log) ? readFileSync(log, "utf8") : "";
+  }
+
+  test("a bare select and `ccp run` load neither main.ts nor the command table; a flag does", async () => {
+    const { vars } = await makePool(fake, [{ name: "alpha" }]);
+    expect(await loads(["select"], vars)).toBe("");
+    expect(await loads(["run", "--print", "x"], vars)).toBe("");
+    // The trap sees the dispatcher where it loads.
+    const parsed = await loads(["select", "--fresh", "60s"], vars);
+    expect(parsed).toContain("loaded src/main.ts");
+    expect(parsed).toContain("loaded src/commands/registry.ts");
   });
 });
