@@ -4,7 +4,8 @@
 import { join } from "../fs/posix-path.ts";
 import type { Env } from "../env.ts";
 import { assertAccountDir } from "../fs/safe-path.ts";
-import { type MergeResult, mergeShareableKeys, mergeStatePath } from "../overlay/claude-json.ts";
+import type { MergeResult } from "../overlay/claude-json.ts";
+import { mergeStatePath } from "../overlay/json-file.ts";
 import { LaunchRecord, type SignedFile, signFiles } from "../overlay/launch-record.ts";
 import { ensureBaseSharedDirs, syncOverlay } from "../overlay/symlinks.ts";
 import { log } from "../ui/log.ts";
@@ -46,14 +47,16 @@ function mergeWasIdle(merged: MergeResult): boolean {
 /**
  * The two-way merge, skipped when neither config nor the merge record changed since a merge that
  * had nothing to do: it would read the same values and do nothing again (launch-record.ts says why
- * the signatures prove that). Any change, by claude or by hand, makes it run.
+ * the signatures prove that). Any change, by claude or by hand, makes it run; only then is the
+ * merge's code loaded.
  */
-function mergeSettings(env: Env, configDir: string, record: LaunchRecord): void {
+async function mergeSettings(env: Env, configDir: string, record: LaunchRecord): Promise<void> {
   const accountJsonPath = join(configDir, ".claude.json");
   const inputs = mergeInputs(env, accountJsonPath);
   const before = signFiles(inputs);
   if (record.unchanged(MERGE_PART, before)) return;
   try {
+    const { mergeShareableKeys } = await import("../overlay/claude-json.ts");
     const merged = mergeShareableKeys({ baseJsonPath: env.claudeJson, accountJsonPath });
     reportMerge(merged);
     if (mergeWasIdle(merged)) record.settle(MERGE_PART, before, signFiles(inputs));
@@ -68,7 +71,7 @@ function mergeSettings(env: Env, configDir: string, record: LaunchRecord): void 
  * Before the launch: shared dirs in the base, real ones merged into it, links, settings merged.
  * Returns the account's launch record, for the caller to use and save once before claude starts.
  */
-export function prepareAccountFiles(env: Env, configDir: string): LaunchRecord {
+export async function prepareAccountFiles(env: Env, configDir: string): Promise<LaunchRecord> {
   // A dir swapped for a link (to ~/.claude, say) would aim every write below at the link's target.
   assertAccountDir(env.accountsDir, configDir);
   const record = LaunchRecord.load(configDir);
@@ -79,12 +82,12 @@ export function prepareAccountFiles(env: Env, configDir: string): LaunchRecord {
   }
   const report = syncOverlay({ baseDir: env.claudeDir, accountDir: configDir }, { mergeIntoBase: true });
   for (const c of report.conflicts) log.warn(`${c.message} (run \`ccp doctor\`).`);
-  mergeSettings(env, configDir, record);
+  await mergeSettings(env, configDir, record);
   return record;
 }
 
 /** At check-in, once claude has exited: write back what the session changed. Never throws. */
-export function checkInAccountFiles(env: Env, configDir: string): void {
+export async function checkInAccountFiles(env: Env, configDir: string): Promise<void> {
   try {
     assertAccountDir(env.accountsDir, configDir);
   } catch (error) {
@@ -93,6 +96,6 @@ export function checkInAccountFiles(env: Env, configDir: string): void {
   }
   // What claude changed makes the merge run; a session that changed nothing leaves it skipped.
   const record = LaunchRecord.load(configDir);
-  mergeSettings(env, configDir, record);
+  await mergeSettings(env, configDir, record);
   record.save();
 }

@@ -1,19 +1,14 @@
-import { accessSync, constants, statSync } from "node:fs";
 import { basename, join } from "../fs/posix-path.ts";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
+import { isExecutableFile as executable } from "../fs/reads.ts";
 import { realpathOrSelf } from "./self-path.ts";
 
 export const EXIT_NOT_FOUND = 127;
 
+/** A regular file (a link followed) this user may execute. */
 export function isExecutableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return executable(path);
 }
 
 /** A `claude` that is really cc-pool (a symlink to our binary) would make `ccp run` call itself. */

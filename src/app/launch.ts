@@ -1,8 +1,9 @@
 // `ccp run`: choose, prepare, announce, then the spawn-and-wait shim. The shim lives exactly as
 // long as claude: it forwards signals, records the end of the session and returns claude's status.
 // afterClaude() below is the one place for what happens once claude has exited.
-import { lstatSync, readdirSync } from "node:fs";
 import { join } from "../fs/posix-path.ts";
+import { isSymlink, lstatPath } from "../fs/probe.ts";
+import { readDirEntries } from "../fs/reads.ts";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
 import type { AccountRow } from "../store/accounts.ts";
@@ -58,7 +59,7 @@ export async function prepareAccount(
   account: AccountRow,
   ownSessionId: number,
 ): Promise<LaunchRecord> {
-  const record = prepareAccountFiles(env, account.configDir);
+  const record = await prepareAccountFiles(env, account.configDir);
   try {
     await refreshForLaunch(env, db, account, ownSessionId);
   } catch (error) {
@@ -80,9 +81,11 @@ const CREDENTIALS_FILE = ".credentials.json";
 export function mayHoldInterruptedWrite(env: Pick<Env, "secretStore">, configDir: string): boolean {
   if (env.secretStore !== "file") return false;
   try {
-    if (lstatSync(join(configDir, CREDENTIALS_FILE), { throwIfNoEntry: false })?.isSymbolicLink())
-      return true;
-    return readdirSync(configDir).some((name) => name.startsWith(`${CREDENTIALS_FILE}.`));
+    const credential = lstatPath(join(configDir, CREDENTIALS_FILE));
+    if (credential !== undefined && isSymlink(credential)) return true;
+    const entries = readDirEntries(configDir);
+    if (entries === undefined) return true;
+    return entries.some((entry) => entry.name.startsWith(`${CREDENTIALS_FILE}.`));
   } catch {
     return true;
   }
@@ -307,7 +310,7 @@ export async function afterClaude(
   try {
     await checkIn(env, session.sessionId, session.accountId, session.cwd, exitCode);
   } finally {
-    checkInAccountFiles(env, session.configDir);
+    await checkInAccountFiles(env, session.configDir);
   }
   if (exitCode === null) return null;
   return continueElsewhere(env, session);

@@ -2,7 +2,7 @@
 // `ccp run` warns about each one (naming its source) before claude starts, removes the one it can
 // neutralise without changing what the user asked for, and `ccp doctor` lists the same findings.
 import { join } from "../fs/posix-path.ts";
-import { readJsonObject } from "../overlay/claude-json.ts";
+import { readJsonObject } from "../overlay/json-file.ts";
 import type { LaunchRecord } from "../overlay/launch-record.ts";
 import { signFiles } from "../overlay/launch-record.ts";
 

@@ -1,16 +1,20 @@
 // How to run this very cc-pool again later (from a service file, a status-bar script): a path
 // that survives upgrades. A compiled binary's execPath is its real path, which under Homebrew is
 // a versioned Cellar dir that `brew upgrade` deletes.
-import { existsSync, realpathSync } from "node:fs";
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from "../fs/posix-path.ts";
+import { nodeFs, realpathPath } from "../fs/probe.ts";
 
+/** The path with every link resolved, or the path itself when it cannot be resolved. */
 export function realpathOrSelf(path: string): string {
   try {
-    return realpathSync(path);
+    return realpathPath(path) ?? path;
   } catch {
     return path;
   }
 }
+
+const realpathSync = (path: string): string => nodeFs().realpathSync(path);
+const existsSync = (path: string): boolean => nodeFs().existsSync(path);
 
 /** The entry script when running from source (`bun src/cli.ts`); undefined in a compiled binary. */
 export function sourceEntry(script: string | undefined): string | undefined {

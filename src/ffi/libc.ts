@@ -1,15 +1,17 @@
 // Raw libc bindings for the short commands: lstat, stat and realpath for the checks every command
-// makes before it opens the pool, and localtime_r for the status clock. node:fs answers the same
-// path questions, but loading it costs a short command more than all of its SQLite work (~2.6 M
-// instructions, ~1 ms); the first Date getter sets up ICU's time zones (~8 ms). These calls cost
-// microseconds. No policy here: src/fs/probe.ts and src/ui/status/local-time.ts decide what the
-// answers mean, and fall back to node:fs and Date for anything these do not answer.
+// makes before it opens the pool, and localtime_r for the status clock (what `ccp run` reads
+// before claude starts is bound in libc-reads.ts, which only the launch path loads). node:fs
+// answers the same path questions, but loading it costs a short command more than all of its
+// SQLite work (~2.6 M instructions, ~1 ms); the first Date getter sets up ICU's time zones (~8 ms).
+// These calls cost microseconds. No policy here: src/fs/probe.ts and src/ui/status/local-time.ts
+// decide what the answers mean, and fall back to node:fs and Date for anything these do not answer.
 import type {
   CString as CStringClass,
   Pointer,
   dlopen as dlopenFn,
   ptr as ptrFn,
   read as readFns,
+  toArrayBuffer as toArrayBufferFn,
 } from "bun:ffi";
 
 /**
@@ -20,20 +22,22 @@ import type {
  * with numeric type codes and pointers passed as numbers they need no wrapper. Where a Bun has no
  * `Bun.FFI`, the module answers instead.
  */
-interface Ffi {
+export interface Ffi {
   dlopen: typeof dlopenFn;
   ptr: typeof ptrFn;
   read: typeof readFns;
   CString: typeof CStringClass;
+  toArrayBuffer: typeof toArrayBufferFn;
 }
 
-function ffi(): Ffi {
+export function ffi(): Ffi {
   const native = (Bun as unknown as { FFI?: Partial<Ffi> }).FFI;
   if (
     typeof native?.dlopen === "function" &&
     typeof native.ptr === "function" &&
     native.read &&
-    native.CString
+    native.CString &&
+    typeof native.toArrayBuffer === "function"
   ) {
     return native as Ffi;
   }
@@ -41,7 +45,7 @@ function ffi(): Ffi {
 }
 
 /** bun:ffi's FFIType codes (tests/fs/probe.test.ts holds them to the module's own FFIType). */
-export const FFI_TYPE = { i32: 5, u32: 6, ptr: 12 } as const;
+export const FFI_TYPE = { i32: 5, u32: 6, u64: 8, ptr: 12, i64_fast: 15 } as const;
 const { i32: I32, u32: U32, ptr: PTR } = FFI_TYPE;
 
 /** What cc-pool's checks read from a `struct stat`. */
@@ -73,17 +77,17 @@ export const ENOTDIR = 20;
 /** The answer for a path these bindings do not pass to C (a NUL byte inside, far too long). */
 export const NOT_ASKED = -1;
 
-const AT_FDCWD = -100;
-const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
 /** STATX_TYPE | STATX_MODE | STATX_UID | STATX_SIZE: the fields the answer must carry. */
-const STATX_NEEDED = 0x1 | 0x2 | 0x8 | 0x200;
-const STATX_BASIC_STATS = 0x7ff;
+export const STATX_NEEDED = 0x1 | 0x2 | 0x8 | 0x200;
+export const STATX_BASIC_STATS = 0x7ff;
 /** sizeof(struct statx) is 256; macOS's struct stat is 144. */
-const STAT_BUFFER_BYTES = 256;
+export const STAT_BUFFER_BYTES = 256;
 /** PATH_MAX is 4096 on Linux and 1024 on macOS; realpath writes at most that, NUL included. */
-const PATH_BUFFER_BYTES = 4096;
+export const PATH_BUFFER_BYTES = 4096;
 /** UTF-8 takes at most 3 bytes per UTF-16 unit; longer paths are left to node:fs. */
-const MAX_PATH_UNITS = 4096;
+export const MAX_PATH_UNITS = 4096;
 
 export const LIBC_PATHS: Record<LibcFlavor, string> = {
   linux: "libc.so.6",
@@ -147,7 +151,7 @@ export function openLibcLocalTime(
 }
 
 /** Encodes `path` NUL-terminated into `into`; false when it cannot go to C as it is. */
-function encodePath(path: string, into: Uint8Array, encoder: TextEncoder): boolean {
+export function encodePath(path: string, into: Uint8Array, encoder: TextEncoder): boolean {
   if (path.length === 0 || path.length > MAX_PATH_UNITS || path.includes("\0")) return false;
   const { written } = encoder.encodeInto(path, into);
   into[written] = 0;

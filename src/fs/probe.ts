@@ -15,7 +15,7 @@ export interface PathFacts {
   readonly size: number;
 }
 
-const S_IFMT = 0o170000;
+export const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
@@ -132,6 +132,7 @@ function defaultProbe(): Probe {
 
 export const lstatPath = (path: string): PathFacts | undefined => defaultProbe().lstat(path);
 export const statPath = (path: string): PathFacts | undefined => defaultProbe().stat(path);
+export const realpathPath = (path: string): string | undefined => defaultProbe().realpath(path);
 
 /** True when `path` is `root` or lies below it (both already absolute and normalised). */
 export function isInsidePath(root: string, path: string): boolean {

@@ -1,22 +1,20 @@
 // The one place that decides whether cc-pool may read, write or delete a path. Everything cc-pool
 // changes lives under CCP_HOME; a symlink, FIFO or foreign directory planted there must never lead
 // a write, a delete or a blocking read somewhere else (the base `~/.claude` above all).
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readSync,
-  readdirSync,
-  rmdirSync,
-  type Stats,
-  statSync,
-  unlinkSync,
-} from "node:fs";
+import type { Stats } from "node:fs";
 import { dirname, join, resolve } from "./posix-path.ts";
 import { CcpError } from "../errors.ts";
-import { assertOwnedByMe, describeKind, isInsidePath, realpathOfNearest } from "./probe.ts";
+import {
+  type PathFacts,
+  assertOwnedByMe,
+  describeKind,
+  isDirectory,
+  isInsidePath,
+  isSymlink,
+  lstatPath,
+  nodeFs,
+  realpathOfNearest,
+} from "./probe.ts";
 
 export { assertOwnedByMe, describeKind, isInsidePath, realpathOfNearest };
 
@@ -31,13 +29,9 @@ function errnoCode(cause: unknown): string | undefined {
   return (cause as NodeJS.ErrnoException | undefined)?.code;
 }
 
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (cause) {
-    if (errnoCode(cause) === "ENOENT" || errnoCode(cause) === "ENOTDIR") return undefined;
-    throw cause;
-  }
+/** The path itself, or undefined when nothing is there (libc first: see probe.ts). */
+function lstatOrUndefined(path: string): PathFacts | undefined {
+  return lstatPath(path);
 }
 
 function unsafe(message: string, hint: string): CcpError {
@@ -72,7 +66,8 @@ export function assertAccountDir(accountsDir: string, configDir: string): "ok" |
       "cc-pool only uses account dirs it created under CCP_HOME/accounts; remove the account (`ccp remove`) and add it again.",
     );
   }
-  if (lstatOrUndefined(accountsDir)?.isSymbolicLink()) {
+  const accounts = lstatOrUndefined(accountsDir);
+  if (accounts !== undefined && isSymlink(accounts)) {
     throw unsafe(
       `${accountsDir} is a symbolic link; cc-pool keeps its account dirs in a real folder.`,
       "Move the link aside; `ccp add` creates the folder again (the accounts in it must be added again).",
@@ -80,13 +75,13 @@ export function assertAccountDir(accountsDir: string, configDir: string): "ok" |
   }
   const stats = lstatOrUndefined(dir);
   if (stats === undefined) return "missing";
-  if (stats.isSymbolicLink()) {
+  if (isSymlink(stats)) {
     throw unsafe(
       `The account dir ${configDir} is a symbolic link; cc-pool never follows it.`,
       "Move the link aside (it may point at your own ~/.claude), then remove the account with `ccp remove` and add it again.",
     );
   }
-  if (!stats.isDirectory()) {
+  if (!isDirectory(stats)) {
     throw unsafe(
       `The account dir ${configDir} is ${describeKind(stats)}, not a directory.`,
       "Move it aside, then remove the account with `ccp remove` and add it again.",
@@ -117,7 +112,8 @@ export function removeInsideTree(root: string, path: string): void {
 function removeNoFollow(path: string): void {
   const stats = lstatOrUndefined(path);
   if (stats === undefined) return;
-  if (!stats.isDirectory()) {
+  const { readdirSync, rmdirSync, unlinkSync } = nodeFs();
+  if (!isDirectory(stats)) {
     try {
       unlinkSync(path);
     } catch (cause) {
@@ -140,6 +136,7 @@ function removeNoFollow(path: string): void {
  * user's own files (`~/.claude.json` kept in a dotfiles repo) may be links.
  */
 export function readRegularFileBounded(path: string, maxBytes: number): Buffer | undefined {
+  const { closeSync, constants, fstatSync, openSync, readSync, statSync } = nodeFs();
   let stats: Stats;
   try {
     stats = statSync(path);

@@ -1,5 +1,5 @@
-import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "../fs/posix-path.ts";
+import { nodeFs } from "../fs/probe.ts";
 
 /**
  * Writes `data` to `path` through a temp file in the same dir and a rename, so a reader (or a
@@ -11,17 +11,17 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode: n
   const tmp = join(dirname(path), `${basename(path)}.tmp.${suffix}`);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, "wx", mode);
-    writeFileSync(fd, data);
-    fsyncSync(fd);
-    closeSync(fd);
+    fd = nodeFs().openSync(tmp, "wx", mode);
+    nodeFs().writeFileSync(fd, data);
+    nodeFs().fsyncSync(fd);
+    nodeFs().closeSync(fd);
     fd = undefined;
     // The umask may have narrowed the mode; the caller's mode is what the file must end up with.
-    chmodSync(tmp, mode);
-    renameSync(tmp, path);
+    nodeFs().chmodSync(tmp, mode);
+    nodeFs().renameSync(tmp, path);
   } catch (cause) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
+    if (fd !== undefined) nodeFs().closeSync(fd);
+    nodeFs().rmSync(tmp, { force: true });
     throw cause;
   }
 }

@@ -1,15 +1,23 @@
-import { lstatSync, mkdirSync, realpathSync, rmdirSync, statSync } from "node:fs";
-import { dirname, join } from "../fs/posix-path.ts";
+import { join } from "../fs/posix-path.ts";
 import { CcpError } from "../errors.ts";
-import { CLAUDE_JSON_MAX_BYTES, parseJsonBounded, readRegularFileBounded } from "../fs/safe-path.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
+import { nodeFs } from "../fs/probe.ts";
+import {
+  type JsonObject,
+  isJsonObject,
+  mergeStatePath,
+  readAccountJsonObject,
+  readJsonObject,
+} from "./json-file.ts";
 
-export type JsonObject = Record<string, unknown>;
-
-export type JsonFileRead =
-  | { state: "ok"; value: JsonObject }
-  | { state: "missing" }
-  | { state: "unparsable"; detail: string };
+export {
+  type JsonFileRead,
+  type JsonObject,
+  MERGE_STATE_FILE,
+  mergeStatePath,
+  readAccountJsonObject,
+  readJsonObject,
+} from "./json-file.ts";
 
 /** Claude Code keeps `.claude.json` private to its owner; cc-pool writes it the same way. */
 export const CLAUDE_JSON_MODE = 0o600;
@@ -127,46 +135,6 @@ export function isProjectSharedKey(key: string): boolean {
   return PROJECT_SHARED_KEYS.includes(key) || key.startsWith(PROJECT_SHARED_PREFIX);
 }
 
-// A plain structural check instead of valibot keeps schema code off `ccp run`'s hot path; only
-// "is it a JSON object" matters here, every value is carried over untouched.
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * Reads a JSON file whose top level must be an object; a read error other than ENOENT is
- * "unparsable". A FIFO or device is never opened, and size and nesting are bounded.
- */
-export function readJsonObject(path: string): JsonFileRead {
-  let text: string;
-  try {
-    const bytes = readRegularFileBounded(path, CLAUDE_JSON_MAX_BYTES);
-    if (bytes === undefined) return { state: "missing" };
-    text = bytes.toString("utf8");
-  } catch (cause) {
-    return { state: "unparsable", detail: (cause as Error).message };
-  }
-  try {
-    const value = parseJsonBounded(text, { source: path });
-    if (!isJsonObject(value)) return { state: "unparsable", detail: "the top level is not a JSON object" };
-    return { state: "ok", value };
-  } catch (cause) {
-    return { state: "unparsable", detail: (cause as { detail?: string }).detail ?? (cause as Error).message };
-  }
-}
-
-/**
- * An account's own `.claude.json`: like `readJsonObject`, but a symlink is refused (Claude Code
- * replaces the file by rename, so a link there was planted, and could lead to `~/.claude.json`
- * and its identity).
- */
-export function readAccountJsonObject(path: string): JsonFileRead {
-  if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) {
-    return { state: "unparsable", detail: `${path} is a symbolic link; cc-pool does not follow it` };
-  }
-  return readJsonObject(path);
-}
-
 export function hasIdentity(config: JsonObject): boolean {
   const account = config.oauthAccount;
   return (
@@ -267,7 +235,6 @@ interface MergeState {
 }
 
 /** The merge record beside the account's `.claude.json` (private to the account dir). */
-export const MERGE_STATE_FILE = ".cc-pool-merge.json";
 const HISTORY_KEPT = 20;
 const BASE_LOCK_WAIT_MS = 1500;
 const UNDEFINED_HASH = "-";
@@ -286,10 +253,6 @@ function stableJson(value: unknown): string {
 function valueHash(value: unknown): string {
   if (value === undefined) return UNDEFINED_HASH;
   return new Bun.CryptoHasher("sha256").update(stableJson(value)).digest("hex").slice(0, 24);
-}
-
-export function mergeStatePath(accountJsonPath: string): string {
-  return join(dirname(accountJsonPath), MERGE_STATE_FILE);
 }
 
 function isHashMap(value: unknown): value is Record<string, string> {
@@ -404,14 +367,14 @@ type LockState = "taken" | "held" | "free";
 /** Merges under Claude Code's own lock dir when it is free, so a live session's write is not lost. */
 function takeClaudeLock(lockDir: string): LockState {
   try {
-    mkdirSync(lockDir);
+    nodeFs().mkdirSync(lockDir);
     return "taken";
   } catch (cause) {
     // Any other failure (no account dir) surfaces when the file is read.
     if ((cause as NodeJS.ErrnoException).code !== "EEXIST") return "free";
     try {
       // A crashed claude leaves its lock behind; past the stale age nobody holds it, so merge.
-      return Date.now() - statSync(lockDir).mtimeMs < CLAUDE_LOCK_STALE_MS ? "held" : "free";
+      return Date.now() - nodeFs().statSync(lockDir).mtimeMs < CLAUDE_LOCK_STALE_MS ? "held" : "free";
     } catch {
       return "free";
     }
@@ -430,7 +393,7 @@ function takeLockWaiting(lockDir: string, waitMs: number): LockState {
 
 function mtimeMs(path: string): number {
   try {
-    return statSync(path).mtimeMs;
+    return nodeFs().statSync(path).mtimeMs;
   } catch {
     return 0;
   }
@@ -523,7 +486,7 @@ function nextMergeState(
  */
 function wouldBeIdle(opts: MergeOptions): boolean {
   const { baseJsonPath, accountJsonPath } = opts;
-  if (lstatSync(`${accountJsonPath}.lock`, { throwIfNoEntry: false }) !== undefined) return false;
+  if (nodeFs().lstatSync(`${accountJsonPath}.lock`, { throwIfNoEntry: false }) !== undefined) return false;
   const account = readAccountJsonObject(accountJsonPath);
   if (account.state !== "ok") return false;
   const state = readMergeState(mergeStatePath(accountJsonPath));
@@ -538,8 +501,8 @@ function wouldBeIdle(opts: MergeOptions): boolean {
 
 /** Writes `~/.claude.json` where it really is (a dotfiles symlink stays a symlink), mode kept. */
 function writeBaseClaudeJson(path: string, value: JsonObject): void {
-  const real = realpathSync(path);
-  const mode = statSync(real).mode & 0o777;
+  const real = nodeFs().realpathSync(path);
+  const mode = nodeFs().statSync(real).mode & 0o777;
   writeFileAtomic(real, JSON.stringify(value, null, 2), mode);
 }
 
@@ -656,7 +619,7 @@ export function mergeShareableKeys(opts: MergeOptions): MergeResult {
     }
     return result;
   } finally {
-    if (baseLock === "taken") rmdirSync(baseLockDir);
-    if (accountLock === "taken") rmdirSync(accountLockDir);
+    if (baseLock === "taken") nodeFs().rmdirSync(baseLockDir);
+    if (accountLock === "taken") nodeFs().rmdirSync(accountLockDir);
   }
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import * as v from "valibot";
-import { readAccountJsonObject } from "./claude-json.ts";
+import { readAccountJsonObject } from "./json-file.ts";
 
 /** Who an account dir is logged in as, from its own `.claude.json` `oauthAccount`. */
 export interface AccountIdentity {

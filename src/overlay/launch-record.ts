@@ -16,17 +16,9 @@
 // The record lives in the account dir (private, see policy.ts). It is rewritten in place, never by
 // rename, so keeping it does not change the account dir's listing; a torn or concurrent write
 // leaves invalid JSON, which only means every check runs in full next time.
-import {
-  type BigIntStats,
-  closeSync,
-  constants,
-  lstatSync,
-  openSync,
-  readFileSync,
-  statSync,
-  writeSync,
-} from "node:fs";
 import { join } from "../fs/posix-path.ts";
+import { nodeFs } from "../fs/probe.ts";
+import { type SignatureFacts, readFileNoFollow, statFull } from "../fs/reads.ts";
 
 export const LAUNCH_RECORD_FILE = ".cc-pool-launch.json";
 
@@ -58,10 +50,9 @@ let unreadable = 0;
 
 /** One file's signature: dev, inode, mode, size, mtime and ctime in ns; "missing" when absent. */
 function signOne(file: SignedFile, nowNs: bigint): { sig: string; settled: boolean } {
-  let stats: BigIntStats | undefined;
+  let stats: SignatureFacts | undefined;
   try {
-    const options = { bigint: true, throwIfNoEntry: false } as const;
-    stats = file.follow ? statSync(file.path, options) : lstatSync(file.path, options);
+    stats = statFull(file.path, file.follow);
   } catch {
     // ENOTDIR, EACCES, a link loop: a value no later signature can equal.
     unreadable += 1;
@@ -125,16 +116,9 @@ export class LaunchRecord {
     const parts: Record<string, Part> = {};
     try {
       // O_NOFOLLOW and O_NONBLOCK: a planted link or FIFO is never followed or waited on.
-      const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-      let text: string;
-      try {
-        const buf = readFileSync(fd);
-        if (buf.length > RECORD_MAX_BYTES) return new LaunchRecord(path, parts);
-        text = buf.toString("utf8");
-      } finally {
-        closeSync(fd);
-      }
-      const value = JSON.parse(text) as { version?: unknown; parts?: unknown };
+      const bytes = readFileNoFollow(path, RECORD_MAX_BYTES);
+      if (bytes === undefined || bytes.length > RECORD_MAX_BYTES) return new LaunchRecord(path, parts);
+      const value = JSON.parse(new TextDecoder().decode(bytes)) as { version?: unknown; parts?: unknown };
       if (value.version === 1 && typeof value.parts === "object" && value.parts !== null) {
         for (const [name, part] of Object.entries(value.parts)) if (isPart(part)) parts[name] = part;
       }
@@ -178,6 +162,7 @@ export class LaunchRecord {
   save(): void {
     if (!this.dirty) return;
     this.dirty = false;
+    const { closeSync, constants, openSync, writeSync } = nodeFs();
     let fd: number | undefined;
     try {
       fd = openSync(

@@ -2,18 +2,8 @@
 // into `~/.claude`, so history is one again. Nothing is ever overwritten or deleted unless an
 // identical copy already sits in the base: a name that exists on both sides with different
 // content stays in the account and is reported.
-import {
-  linkSync,
-  lstatSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  renameSync,
-  rmdirSync,
-  symlinkSync,
-  unlinkSync,
-} from "node:fs";
 import { join } from "../fs/posix-path.ts";
+import { nodeFs } from "../fs/probe.ts";
 
 export interface MergeIntoBaseResult {
   name: string;
@@ -36,8 +26,8 @@ function code(cause: unknown): string | undefined {
 function sameBytes(a: string, b: string): boolean {
   try {
     // Only regular files are compared: opening a FIFO would block the launch.
-    if (!lstatSync(a).isFile() || !lstatSync(b).isFile()) return false;
-    return readFileSync(a).equals(readFileSync(b));
+    if (!nodeFs().lstatSync(a).isFile() || !nodeFs().lstatSync(b).isFile()) return false;
+    return nodeFs().readFileSync(a).equals(nodeFs().readFileSync(b));
   } catch {
     return false;
   }
@@ -49,33 +39,33 @@ function sameBytes(a: string, b: string): boolean {
  */
 function moveFile(src: string, dst: string): "moved" | "exists" {
   try {
-    linkSync(src, dst);
+    nodeFs().linkSync(src, dst);
   } catch (cause) {
     if (code(cause) === "EEXIST") return "exists";
     throw cause;
   }
-  unlinkSync(src);
+  nodeFs().unlinkSync(src);
   return "moved";
 }
 
 function mergeTree(src: string, dst: string, rel: string, out: MergeIntoBaseResult): boolean {
-  for (const entry of readdirSync(src, { withFileTypes: true })) {
+  for (const entry of nodeFs().readdirSync(src, { withFileTypes: true })) {
     const from = join(src, entry.name);
     const to = join(dst, entry.name);
     const relPath = rel === "" ? entry.name : `${rel}/${entry.name}`;
-    const there = lstatSync(to, { throwIfNoEntry: false });
+    const there = nodeFs().lstatSync(to, { throwIfNoEntry: false });
     if (entry.isDirectory()) {
       if (there === undefined) {
         try {
           // rename(2) of a dir replaces at most an empty dir that appeared meanwhile: nothing lost.
-          renameSync(from, to);
+          nodeFs().renameSync(from, to);
           out.moved++;
           continue;
         } catch (cause) {
           if (code(cause) !== "ENOTEMPTY" && code(cause) !== "EEXIST") throw cause;
         }
       }
-      const now = lstatSync(to, { throwIfNoEntry: false });
+      const now = nodeFs().lstatSync(to, { throwIfNoEntry: false });
       if (now?.isDirectory()) mergeTree(from, to, relPath, out);
       else out.collisions.push(relPath);
       continue;
@@ -83,8 +73,8 @@ function mergeTree(src: string, dst: string, rel: string, out: MergeIntoBaseResu
     if (entry.isFile()) {
       if (there === undefined && moveFile(from, to) === "moved") {
         out.moved++;
-      } else if (lstatSync(to, { throwIfNoEntry: false })?.isFile() && sameBytes(from, to)) {
-        unlinkSync(from);
+      } else if (nodeFs().lstatSync(to, { throwIfNoEntry: false })?.isFile() && sameBytes(from, to)) {
+        nodeFs().unlinkSync(from);
         out.duplicates++;
       } else {
         out.collisions.push(relPath);
@@ -94,8 +84,8 @@ function mergeTree(src: string, dst: string, rel: string, out: MergeIntoBaseResu
     if (entry.isSymbolicLink() && there === undefined) {
       // Recreated rather than renamed, so a name taken meanwhile fails instead of being replaced.
       try {
-        symlinkSync(readlinkSync(from), to);
-        unlinkSync(from);
+        nodeFs().symlinkSync(nodeFs().readlinkSync(from), to);
+        nodeFs().unlinkSync(from);
         out.moved++;
       } catch (cause) {
         if (code(cause) !== "EEXIST") throw cause;
@@ -106,7 +96,7 @@ function mergeTree(src: string, dst: string, rel: string, out: MergeIntoBaseResu
     out.collisions.push(relPath);
   }
   try {
-    rmdirSync(src);
+    nodeFs().rmdirSync(src);
     return true;
   } catch {
     // Not empty: a collision stayed, or a live session wrote a new file meanwhile (next pass).
@@ -121,13 +111,13 @@ function mergeTree(src: string, dst: string, rel: string, out: MergeIntoBaseResu
 export function mergeEntryIntoBase(accountPath: string, basePath: string, name: string): MergeIntoBaseResult {
   const out: MergeIntoBaseResult = { name, moved: 0, duplicates: 0, collisions: [], linked: false };
   try {
-    const st = lstatSync(accountPath);
+    const st = nodeFs().lstatSync(accountPath);
     let emptied: boolean;
     if (st.isDirectory()) {
-      const base = lstatSync(basePath, { throwIfNoEntry: false });
+      const base = nodeFs().lstatSync(basePath, { throwIfNoEntry: false });
       if (base === undefined) {
         try {
-          renameSync(accountPath, basePath);
+          nodeFs().renameSync(accountPath, basePath);
           out.moved++;
           emptied = true;
         } catch (cause) {
@@ -144,7 +134,7 @@ export function mergeEntryIntoBase(accountPath: string, basePath: string, name: 
       const moved = moveFile(accountPath, basePath);
       if (moved === "exists") {
         if (sameBytes(accountPath, basePath)) {
-          unlinkSync(accountPath);
+          nodeFs().unlinkSync(accountPath);
           out.duplicates++;
           emptied = true;
         } else {
@@ -160,7 +150,7 @@ export function mergeEntryIntoBase(accountPath: string, basePath: string, name: 
     }
     if (emptied) {
       try {
-        symlinkSync(basePath, accountPath);
+        nodeFs().symlinkSync(basePath, accountPath);
         out.linked = true;
       } catch (cause) {
         // A session recreated the name in the gap; the next sync merges it again.

@@ -1,15 +1,8 @@
-import type { Dirent } from "node:fs";
-import {
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readlinkSync,
-  renameSync,
-  statSync,
-  symlinkSync,
-  unlinkSync,
-} from "node:fs";
+// Reads go through probe.ts and reads.ts (libc, no node:fs) so that a launch whose links are all in place
+// loads nothing more; whatever must change loads node:fs.
 import { join, resolve, sep } from "../fs/posix-path.ts";
+import { isDirectory, isSymlink as isLinkFacts, lstatPath, nodeFs, statPath } from "../fs/probe.ts";
+import { type EntryFacts as Dirent, readDirEntries, readLinkTarget } from "../fs/reads.ts";
 import { CcpError } from "../errors.ts";
 import { type MergeIntoBaseResult, mergeEntryIntoBase } from "./merge-into-base.ts";
 import { SHARED_BASE_DIRS, SHARED_BASE_FILES, isProjected } from "./policy.ts";
@@ -96,15 +89,18 @@ function errnoCode(cause: unknown): string | undefined {
 function readBaseNames(baseDir: string): { state: BaseState; names: string[] } {
   try {
     // stat, not lstat: a `~/.claude` kept in a dotfiles repo and symlinked home is still the base.
-    if (!statSync(baseDir).isDirectory()) return { state: "not-a-directory", names: [] };
-  } catch (cause) {
-    if (errnoCode(cause) === "ENOENT" || errnoCode(cause) === "ENOTDIR") {
-      return { state: "missing", names: [] };
-    }
-    throw unreadable(baseDir, cause);
-  }
-  try {
-    return { state: "present", names: readdirSync(baseDir).filter(isProjected).sort() };
+    const facts = statPath(baseDir);
+    if (facts === undefined) return { state: "missing", names: [] };
+    if (!isDirectory(facts)) return { state: "not-a-directory", names: [] };
+    const entries = readDirEntries(baseDir);
+    if (entries === undefined) return { state: "missing", names: [] };
+    return {
+      state: "present",
+      names: entries
+        .map((e) => e.name)
+        .filter(isProjected)
+        .sort(),
+    };
   } catch (cause) {
     throw unreadable(baseDir, cause);
   }
@@ -131,13 +127,13 @@ function readAccountEntries(accountDir: string): Map<string, Dirent> | undefined
       },
     );
   }
+  let entries: Dirent[] | undefined;
   try {
-    const entries = readdirSync(accountDir, { withFileTypes: true });
-    return new Map(entries.map((entry) => [entry.name, entry]));
+    entries = readDirEntries(accountDir);
   } catch (cause) {
-    if (errnoCode(cause) === "ENOENT" || errnoCode(cause) === "ENOTDIR") return undefined;
     throw unreadable(accountDir, cause);
   }
+  return entries && new Map(entries.map((entry) => [entry.name, entry]));
 }
 
 /** Code-unit order, the same as `Array.prototype.sort()` on the names: stable across locales. */
@@ -210,7 +206,7 @@ function planOverlay(baseDir: string, accountDir: string, entries: Map<string, D
 /** A link's target, or undefined when it vanished since the readdir (a concurrent sync removed it). */
 function readLink(path: string): string | undefined {
   try {
-    return readlinkSync(path);
+    return readLinkTarget(path);
   } catch {
     return undefined;
   }
@@ -218,7 +214,8 @@ function readLink(path: string): string | undefined {
 
 function isSymlink(path: string): boolean {
   try {
-    return lstatSync(path).isSymbolicLink();
+    const facts = lstatPath(path);
+    return facts !== undefined && isLinkFacts(facts);
   } catch {
     return false;
   }
@@ -265,7 +262,7 @@ export function syncOverlay(paths: OverlayPaths, options: SyncOptions = {}): Ove
   for (const name of plan.create) {
     const path = join(accountDir, name);
     try {
-      symlinkSync(join(baseDir, name), path);
+      nodeFs().symlinkSync(join(baseDir, name), path);
       report.created.push(name);
     } catch (cause) {
       if (errnoCode(cause) === "EEXIST") {
@@ -294,11 +291,11 @@ export function syncOverlay(paths: OverlayPaths, options: SyncOptions = {}): Ove
         });
         continue;
       }
-      symlinkSync(join(baseDir, name), tmp);
-      renameSync(tmp, path);
+      nodeFs().symlinkSync(join(baseDir, name), tmp);
+      nodeFs().renameSync(tmp, path);
       report.fixed.push({ name, previousTarget: target });
     } catch (cause) {
-      if (isSymlink(tmp)) unlinkSync(tmp);
+      if (isSymlink(tmp)) nodeFs().unlinkSync(tmp);
       failed(name, path, cause);
     }
   }
@@ -306,7 +303,7 @@ export function syncOverlay(paths: OverlayPaths, options: SyncOptions = {}): Ove
     const path = join(accountDir, name);
     try {
       if (!isSymlink(path)) continue;
-      unlinkSync(path);
+      nodeFs().unlinkSync(path);
       report.removed.push({ name, previousTarget: target });
     } catch (cause) {
       failed(name, path, cause);
@@ -323,9 +320,13 @@ function mergeableEntries(baseDir: string, entries: Map<string, Dirent>): string
   const names: string[] = [];
   for (const [name, entry] of entries) {
     if (!isProjected(name) || entry.isSymbolicLink()) continue;
-    const base = lstatSync(join(baseDir, name), { throwIfNoEntry: false });
+    const base = lstatPath(join(baseDir, name));
     if (entry.isDirectory()) {
-      if (base?.isDirectory() || (base === undefined && SHARED_BASE_DIRS.includes(name))) names.push(name);
+      if (
+        (base !== undefined && isDirectory(base)) ||
+        (base === undefined && SHARED_BASE_DIRS.includes(name))
+      )
+        names.push(name);
     } else if (entry.isFile() && base === undefined && SHARED_BASE_FILES.includes(name)) {
       names.push(name);
     }
@@ -371,7 +372,7 @@ export function ensureBaseSharedDirs(baseDir: string): BaseDirsResult {
     // A machine where plain claude never ran (the alias sends every session to the pool): without
     // the folder nothing could be shared, so it is made the way claude makes it. Never its parent.
     try {
-      mkdirSync(dir, { mode: 0o700 });
+      nodeFs().mkdirSync(dir, { mode: 0o700 });
       result.createdBase = true;
     } catch (cause) {
       if (errnoCode(cause) !== "EEXIST") {
@@ -396,7 +397,7 @@ export function ensureBaseSharedDirs(baseDir: string): BaseDirsResult {
       continue;
     }
     try {
-      mkdirSync(path, { mode: 0o700 });
+      nodeFs().mkdirSync(path, { mode: 0o700 });
       result.created.push(name);
     } catch (cause) {
       if (errnoCode(cause) === "EEXIST") {
@@ -439,11 +440,11 @@ export function missingBaseSharedDirs(baseDir: string): { missing: string[]; blo
 function entryKind(path: string): "dir" | "other" | "missing" {
   try {
     // stat: a shared dir kept elsewhere and linked into ~/.claude still counts as present.
-    return statSync(path).isDirectory() ? "dir" : "other";
-  } catch (cause) {
-    if (errnoCode(cause) === "ENOENT" && lstatSync(path, { throwIfNoEntry: false }) === undefined) {
-      return "missing";
-    }
+    const facts = statPath(path);
+    if (facts !== undefined) return isDirectory(facts) ? "dir" : "other";
+    // Nothing it leads to: missing, unless a dangling link holds the name.
+    return lstatPath(path) === undefined ? "missing" : "other";
+  } catch {
     return "other";
   }
 }
@@ -499,7 +500,7 @@ export function teardownOverlay(paths: OverlayPaths): { removed: string[]; kept:
     const target = readLink(path);
     if (target === undefined) continue;
     if (isInside(resolve(accountDir, target), baseDir)) {
-      unlinkSync(path);
+      nodeFs().unlinkSync(path);
       result.removed.push(name);
     } else {
       result.kept.push({ name, path, target });
@@ -510,7 +511,9 @@ export function teardownOverlay(paths: OverlayPaths): { removed: string[]; kept:
 
 function readBaseState(baseDir: string): BaseState {
   try {
-    return statSync(baseDir).isDirectory() ? "present" : "not-a-directory";
+    const facts = statPath(baseDir);
+    if (facts === undefined) return "missing";
+    return isDirectory(facts) ? "present" : "not-a-directory";
   } catch {
     return "missing";
   }

@@ -1,6 +1,6 @@
 // The path checks every command makes before it opens the pool read libc through bun:ffi: on
 // Linux the real glibc (statx), for macOS a stand-in library that answers in macOS's own struct
-// layout (tests/native/fake-libsystem-stat.c). Every answer must be exactly node:fs's: the same
+// layout (tests/native/fake-libsystem.c). Every answer must be exactly node:fs's: the same
 // kind, mode, owner and size, the same "not there", and node:fs's own error for anything else.
 import { afterAll, describe, expect, test } from "bun:test";
 import { FFIType, dlopen } from "bun:ffi";
@@ -83,7 +83,7 @@ function expectSameAsNode(probe: Probe): void {
   }
 }
 
-const standIn = compileStandIn("fake-libsystem-stat", ["-ldl"]);
+const standIn = compileStandIn("fake-libsystem", ["-ldl"]);
 
 describe("libc answers exactly what node:fs answers", () => {
   test("Linux: glibc's statx and realpath", () => {
@@ -109,7 +109,13 @@ describe("libc answers exactly what node:fs answers", () => {
 
 describe("a library whose answers cannot be trusted is not used", () => {
   test("the binding's type codes are bun:ffi's (it calls Bun.FFI's natives without the module)", () => {
-    expect(FFI_TYPE).toEqual({ i32: FFIType.i32, u32: FFIType.u32, ptr: FFIType.ptr });
+    expect(FFI_TYPE).toEqual({
+      i32: FFIType.i32,
+      u32: FFIType.u32,
+      u64: FFIType.u64,
+      ptr: FFIType.ptr,
+      i64_fast: FFIType.i64_fast,
+    });
     expect(typeof (Bun as unknown as { FFI?: { dlopen?: unknown } }).FFI?.dlopen).toBe("function");
   });
 

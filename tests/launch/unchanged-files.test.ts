@@ -16,7 +16,9 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { LAUNCH_RECORD_FILE, SETTLE_COARSE_MS, SETTLE_MS } from "../../src/overlay/launch-record.ts";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { openDb, writeTx } from "../../src/store/db.ts";
+import { DAEMON_HEARTBEAT_KEY, setMeta } from "../../src/store/meta.ts";
+import { CLI_ENTRY, REPO_ROOT, runCli, tempDir } from "../helpers/cli.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.ts";
 import { type TestPool, makePool } from "../helpers/pool.ts";
 
@@ -173,5 +175,36 @@ describe("ccp run with unchanged files", () => {
     const link = join(configDir(pool), "agents");
     expect(existsSync(link) && lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readlinkSync(link)).toBe(agents);
+  }, 30_000);
+});
+
+describe("ccp run with nothing to change", () => {
+  /** A claude that marks the moment it starts in the trap's log, then exits. */
+  function markingClaude(): string {
+    const path = join(tempDir("marking-"), "claude");
+    writeFileSync(path, '#!/bin/sh\necho "claude started" >> "$CCP_FS_TRAP"\n');
+    chmodSync(path, 0o755);
+    return path;
+  }
+
+  test("reads everything it checks without loading node:fs, until claude starts", async () => {
+    const pool = await soloPool();
+    await armRecord(pool);
+    // A daemon keeps the logins fresh: the launch has no credential to look at.
+    const db = openDb(join(pool.vars.CCP_HOME as string, "pool.db"));
+    writeTx(db, () => setMeta(db, DAEMON_HEARTBEAT_KEY, String(Date.now())));
+    db.close();
+    const log = join(tempDir("fs-trap-"), "calls.log");
+    const r = await runCli(["--preload", join(REPO_ROOT, "tests/helpers/fs-trap.ts"), CLI_ENTRY, "run"], {
+      bin: process.execPath,
+      env: { ...pool.vars, CCP_FS_TRAP: log, CCP_CLAUDE_BIN: markingClaude() },
+    });
+    expect(r.code).toBe(0);
+    const calls = readFileSync(log, "utf8").split("\n").filter(Boolean);
+    // Everything the launch read before claude started came through libc (src/fs/probe.ts).
+    expect(calls.slice(0, calls.indexOf("claude started"))).toEqual([]);
+    // The trap does see node:fs where the shim uses it, once claude runs.
+    expect(calls.indexOf("claude started")).toBe(0);
+    expect(calls.length).toBeGreaterThan(1);
   }, 30_000);
 });
