@@ -2,9 +2,9 @@
 // Linux the real glibc (statx), for macOS a stand-in library that answers in macOS's own struct
 // layout (tests/native/fake-libsystem.c). Every answer must be exactly node:fs's: the same
 // kind, mode, owner and size, the same "not there", and node:fs's own error for anything else.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { FFIType, dlopen } from "bun:ffi";
-import { chmodSync, chownSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FFI_TYPE, type LibcFlavor, openLibcFiles } from "../../src/ffi/libc.ts";
 import {
@@ -15,50 +15,22 @@ import {
   nodeProbe,
   realpathOfNearest,
 } from "../../src/fs/probe.ts";
-import { tempDir } from "../helpers/cli.ts";
 import { compileStandIn } from "../native/compile.ts";
+import { makePathZoo } from "./path-zoo.ts";
 
-const root = tempDir("probe-");
-const file = join(root, "plain file ✓ ünïcödé");
-writeFileSync(file, "x".repeat(1234));
+const { root, file, dir, paths } = makePathZoo("probe-");
 chmodSync(file, 0o640);
 // Owned by someone else, with a group apart from its owner: a read of the wrong field shows.
 const foreign = join(root, "foreign");
 writeFileSync(foreign, "y".repeat(77));
 if (process.getuid?.() === 0) chownSync(foreign, 4321, 8765);
-const dir = join(root, "dir");
-mkdirSync(dir);
-symlinkSync(file, join(root, "link-to-file"));
-symlinkSync(dir, join(root, "link-to-dir"));
-symlinkSync(join(root, "nothing"), join(root, "dangling"));
-symlinkSync(join(root, "loop-b"), join(root, "loop-a"));
-symlinkSync(join(root, "loop-a"), join(root, "loop-b"));
-const fifo = join(root, "fifo");
-expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
-const socketPath = join(root, "sock");
-const listener = Bun.listen({ unix: socketPath, socket: { data() {} } });
-afterAll(() => listener.stop(true));
+const fifo = paths["a named pipe"] as string;
 
 const PATHS: Record<string, string> = {
-  "a regular file (non-ASCII name)": file,
+  ...paths,
   "a file of another owner and group": foreign,
-  "a directory": dir,
-  "a link to a file": join(root, "link-to-file"),
-  "a link to a directory": join(root, "link-to-dir"),
-  "a dangling link": join(root, "dangling"),
-  "a link loop": join(root, "loop-a"),
-  "a named pipe": fifo,
-  "a socket": socketPath,
-  "a device": "/dev/null",
-  "the root": "/",
-  "a path that is not there": join(root, "missing"),
-  "a path below a file": join(file, "child"),
-  "a relative path": "tests",
   "a path through a linked dir": join(root, "link-to-dir", ".."),
   "a name longer than any file system allows": join(root, "n".repeat(300)),
-  "a path longer than PATH_MAX": `${root}/${"d/".repeat(3000)}`,
-  "a path with a NUL byte": `${file}\0/etc/passwd`,
-  "an empty path": "",
 };
 
 type Outcome = { facts: Pick<PathFacts, "mode" | "uid" | "size"> | string | undefined } | { error: string };

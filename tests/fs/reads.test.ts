@@ -4,24 +4,20 @@
 // signature fields, the same entries and kinds, the same link target, bytes and "not there", and
 // node:fs's own error for anything else. The stand-in is also made unkind: pointers above 2^53,
 // a readdir that fails half-way, file systems that never give an entry's type.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { dlopen } from "bun:ffi";
 import { chmodSync, constants, mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LibcFlavor } from "../../src/ffi/libc.ts";
 import { type LibcReads, linuxMakedev, openLibcReads, readFileFlags } from "../../src/ffi/libc-reads.ts";
 import { type Reads, libcReads, nodeReads } from "../../src/fs/reads.ts";
-import { tempDir } from "../helpers/cli.ts";
 import { compileStandIn } from "../native/compile.ts";
+import { makePathZoo } from "./path-zoo.ts";
 
-const root = tempDir("reads-");
-const file = join(root, "plain file ✓ ünïcödé");
-writeFileSync(file, "x".repeat(1234));
+const { root, file, paths } = makePathZoo("reads-");
 const script = join(root, "script");
 writeFileSync(script, "#!/bin/sh\n");
 chmodSync(script, 0o755);
-const dir = join(root, "dir");
-mkdirSync(dir);
 // Enough entries for several getdents batches, with every kind among them.
 const big = join(root, "big");
 mkdirSync(big);
@@ -33,18 +29,8 @@ expect(Bun.spawnSync(["mkfifo", join(big, "fifo")]).exitCode).toBe(0);
 writeFileSync(join(big, "ünïcödé ✓"), "");
 writeFileSync(join(big, "n".repeat(255)), "");
 mkdirSync(join(root, "empty"));
-symlinkSync(file, join(root, "link-to-file"));
-symlinkSync(dir, join(root, "link-to-dir"));
 symlinkSync(script, join(root, "link-to-script"));
-symlinkSync(join(root, "nothing"), join(root, "dangling"));
 symlinkSync(`relative/ünï/${"t".repeat(200)}`, join(root, "relative-link"));
-symlinkSync(join(root, "loop-b"), join(root, "loop-a"));
-symlinkSync(join(root, "loop-a"), join(root, "loop-b"));
-const fifo = join(root, "fifo");
-expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
-const socketPath = join(root, "sock");
-const listener = Bun.listen({ unix: socketPath, socket: { data() {} } });
-afterAll(() => listener.stop(true));
 const large = join(root, "large");
 writeFileSync(large, "L".repeat(70_000));
 // Modified long before its last change: a binding that swaps mtime and ctime shows.
@@ -53,29 +39,14 @@ writeFileSync(old, "o");
 utimesSync(old, 1_000_000, 1_000_000.123456);
 
 const PATHS: Record<string, string> = {
-  "a regular file (non-ASCII name)": file,
+  ...paths,
   "an executable script": script,
-  "a directory": dir,
   "a directory of 400 entries": big,
   "an empty directory": join(root, "empty"),
-  "a link to a file": join(root, "link-to-file"),
-  "a link to a directory": join(root, "link-to-dir"),
   "a link to a script": join(root, "link-to-script"),
   "a relative link": join(root, "relative-link"),
-  "a dangling link": join(root, "dangling"),
-  "a link loop": join(root, "loop-a"),
-  "a named pipe": fifo,
-  "a socket": socketPath,
-  "a device": "/dev/null",
   "a file larger than the bound": large,
   "a file modified long ago": old,
-  "the root": "/",
-  "a path that is not there": join(root, "missing"),
-  "a path below a file": join(file, "child"),
-  "a relative path": "tests",
-  "a path longer than PATH_MAX": `${root}/${"d/".repeat(3000)}`,
-  "a path with a NUL byte": `${file}\0/etc/passwd`,
-  "an empty path": "",
 };
 
 /** An answer, or the error code it threw: what a caller can tell apart. */
