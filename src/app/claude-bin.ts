@@ -1,15 +1,12 @@
 import { basename, join } from "../fs/posix-path.ts";
 import type { Env } from "../env.ts";
 import { CcpError } from "../errors.ts";
-import { isExecutableFile as executable } from "../fs/reads.ts";
+import { isExecutableFile } from "../fs/reads.ts";
 import { realpathOrSelf } from "./self-path.ts";
 
 export const EXIT_NOT_FOUND = 127;
 
-/** A regular file (a link followed) this user may execute. */
-export function isExecutableFile(path: string): boolean {
-  return executable(path);
-}
+export { isExecutableFile };
 
 /** A `claude` that is really cc-pool (a symlink to our binary) would make `ccp run` call itself. */
 export function isCcPool(path: string): boolean {

@@ -5,7 +5,6 @@ import type { Stats } from "node:fs";
 import { dirname, join, resolve } from "./posix-path.ts";
 import { CcpError } from "../errors.ts";
 import {
-  type PathFacts,
   assertOwnedByMe,
   describeKind,
   isDirectory,
@@ -27,11 +26,6 @@ export const JSON_MAX_DEPTH = 256;
 
 function errnoCode(cause: unknown): string | undefined {
   return (cause as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** The path itself, or undefined when nothing is there (libc first: see probe.ts). */
-function lstatOrUndefined(path: string): PathFacts | undefined {
-  return lstatPath(path);
 }
 
 function unsafe(message: string, hint: string): CcpError {
@@ -66,14 +60,14 @@ export function assertAccountDir(accountsDir: string, configDir: string): "ok" |
       "cc-pool only uses account dirs it created under CCP_HOME/accounts; remove the account (`ccp remove`) and add it again.",
     );
   }
-  const accounts = lstatOrUndefined(accountsDir);
+  const accounts = lstatPath(accountsDir);
   if (accounts !== undefined && isSymlink(accounts)) {
     throw unsafe(
       `${accountsDir} is a symbolic link; cc-pool keeps its account dirs in a real folder.`,
       "Move the link aside; `ccp add` creates the folder again (the accounts in it must be added again).",
     );
   }
-  const stats = lstatOrUndefined(dir);
+  const stats = lstatPath(dir);
   if (stats === undefined) return "missing";
   if (isSymlink(stats)) {
     throw unsafe(
@@ -110,7 +104,7 @@ export function removeInsideTree(root: string, path: string): void {
 }
 
 function removeNoFollow(path: string): void {
-  const stats = lstatOrUndefined(path);
+  const stats = lstatPath(path);
   if (stats === undefined) return;
   const { readdirSync, rmdirSync, unlinkSync } = nodeFs();
   if (!isDirectory(stats)) {

@@ -1,5 +1,5 @@
-// Reads go through probe.ts and reads.ts (libc, no node:fs) so that a launch whose links are all in place
-// loads nothing more; whatever must change loads node:fs.
+// Reads go through probe.ts and reads.ts (libc, no node:fs), so a launch whose links are all in
+// place loads nothing more; whatever must change loads node:fs.
 import { join, resolve, sep } from "../fs/posix-path.ts";
 import { isDirectory, isSymlink as isLinkFacts, lstatPath, nodeFs, statPath } from "../fs/probe.ts";
 import { type EntryFacts as Dirent, readDirEntries, readLinkTarget } from "../fs/reads.ts";
